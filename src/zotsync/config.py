@@ -1,0 +1,257 @@
+"""Settings: defaults < config file < environment < flags. This module owns them all.
+
+The config file is `config.toml` in the platformdirs user config dir (override with
+`ZOTSYNC_CONFIG`). Sections and keys are listed in `SETTINGS`; docs/configuration.md
+is generated from the same table's meaning. The API key is a secret: `Settings`
+never shows it in `repr`, and `describe()` redacts it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from zotsync.errors import ConfigError
+from zotsync.fileio import atomic_write_text
+
+APP_NAME = "zotsync"
+
+
+def user_config_path() -> Path:
+    """Where config.toml lives: `$ZOTSYNC_CONFIG`, else the platform's config dir."""
+    explicit = os.environ.get("ZOTSYNC_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    return platformdirs.user_config_path(APP_NAME, appauthor=False) / "config.toml"
+
+
+def default_data_dir() -> Path:
+    return platformdirs.user_data_path(APP_NAME, appauthor=False)
+
+
+def _positive_float(value: Any) -> float:
+    number = float(value)
+    if number < 0:
+        raise ValueError("must be 0 or more")
+    return number
+
+
+def _positive_int(value: Any) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be 0 or more")
+    return number
+
+
+def _library_type(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text not in {"user", "group"}:
+        raise ValueError("must be 'user' or 'group'")
+    return text
+
+
+def _library_id(value: Any) -> str:
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ValueError("must be a number (your userID or a groupID)")
+    return text
+
+
+def _url(value: Any) -> str:
+    text = str(value).strip().rstrip("/")
+    if not text.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    return text
+
+
+def _text(value: Any) -> str:
+    return str(value).strip()
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("must be true or false")
+
+
+def _path(value: Any) -> Path:
+    return Path(str(value)).expanduser()
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # attribute on Settings
+    section: str  # [section] in config.toml
+    key: str  # key in that section
+    env: tuple[str, ...]  # environment variables, first set wins
+    parse: Callable[[Any], Any]
+    default: Any
+    help: str
+    secret: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("api_key", "zotero", "api_key", ("ZOTERO_API_KEY", "ZOTSYNC_API_KEY"), _text, None,
+            "Zotero API key (zotero.org/settings/keys); prefer `zotsync login`", secret=True),
+    Setting("library_id", "zotero", "library_id", ("ZOTERO_LIBRARY_ID", "ZOTSYNC_LIBRARY_ID"),
+            _library_id, None, "your userID, or the groupID for a group library"),
+    Setting("library_type", "zotero", "library_type", ("ZOTERO_LIBRARY_TYPE", "ZOTSYNC_LIBRARY_TYPE"),
+            _library_type, "user", "'user' or 'group'"),
+    Setting("zotero_url", "zotero", "url", ("ZOTSYNC_ZOTERO_URL",), _url,
+            "https://api.zotero.org", "Zotero Web API base URL (self-hosted servers, tests)"),
+    Setting("arxiv_url", "arxiv", "url", ("ZOTSYNC_ARXIV_URL",), _url,
+            "https://export.arxiv.org/api/query", "arXiv API query endpoint"),
+    Setting("arxiv_delay", "arxiv", "delay", ("ZOTSYNC_ARXIV_DELAY",), _positive_float, 3.0,
+            "seconds between arXiv API requests (arXiv asks for 3)"),
+    Setting("hf_url", "huggingface", "url", ("ZOTSYNC_HF_URL",), _url,
+            "https://huggingface.co", "Hugging Face base URL (for /api/daily_papers, /api/papers)"),
+    Setting("cache_days", "cache", "days", ("ZOTSYNC_CACHE_DAYS",), _positive_int, 7,
+            "days before fetched metadata is fetched again"),
+    Setting("data_dir", "store", "dir", ("ZOTSYNC_DATA_DIR",), _path, None,
+            "folder of the local SQLite store (default: the platform's user data dir)"),
+    Setting("pdf_link", "push", "pdf_link", ("ZOTSYNC_PDF_LINK",), _bool, True,
+            "attach a linked URL to the arXiv PDF when pushing"),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_key: str | None = field(default=None, repr=False)
+    library_id: str | None = None
+    library_type: str = "user"
+    zotero_url: str = "https://api.zotero.org"
+    arxiv_url: str = "https://export.arxiv.org/api/query"
+    arxiv_delay: float = 3.0
+    hf_url: str = "https://huggingface.co"
+    cache_days: int = 7
+    data_dir: Path | None = None
+    pdf_link: bool = True
+    origins: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def store_path(self) -> Path:
+        return (self.data_dir or default_data_dir()) / "zotsync.sqlite3"
+
+    @property
+    def library_prefix(self) -> str:
+        """`/users/<id>` or `/groups/<id>`, as the Web API writes it."""
+        return f"/{self.library_type}s/{self.library_id}"
+
+    def describe(self) -> dict[str, dict[str, Any]]:
+        """Every setting with its value (the key redacted) and where it came from."""
+        shown: dict[str, dict[str, Any]] = {}
+        for spec in SETTINGS:
+            value = getattr(self, spec.name)
+            if spec.secret and value:
+                value = "<set>"
+            elif isinstance(value, Path):
+                value = str(value)
+            shown[spec.name] = {"value": value, "from": self.origins.get(spec.name, "default")}
+        return shown
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The parsed TOML, `{}` if the file does not exist."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}",
+                          hint="check its permissions") from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: config file is not UTF-8 text",
+                          hint="save it as UTF-8 or delete it and run `zotsync login`") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}",
+                          hint="fix that line or delete the file and run `zotsync login`") from None
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    config_path: Path | None = None,
+) -> Settings:
+    """Resolve every setting: defaults < config file < environment < `overrides` (flags).
+
+    `overrides` values of None mean "flag not given".
+    """
+    environ = os.environ if environ is None else environ
+    path = config_path or user_config_path()
+    document = read_config_file(path)
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    for spec in SETTINGS:
+        raw: Any = None
+        origin = "default"
+        section = document.get(spec.section)
+        if isinstance(section, dict) and spec.key in section:
+            raw, origin = section[spec.key], f"{path} [{spec.section}] {spec.key}"
+        for var in spec.env:
+            if environ.get(var, "") != "":
+                raw, origin = environ[var], f"${var}"
+                break
+        if overrides and overrides.get(spec.name) is not None:
+            raw, origin = overrides[spec.name], "command line"
+        if raw is None:
+            values[spec.name] = spec.default
+            continue
+        try:
+            values[spec.name] = spec.parse(raw)
+        except (TypeError, ValueError) as exc:
+            shown = "<hidden>" if spec.secret else repr(raw)
+            raise ConfigError(f"invalid {spec.section}.{spec.key} = {shown} from {origin}: {exc}",
+                              hint="correct or remove it") from None
+        origins[spec.name] = origin
+    return Settings(**values, origins=origins)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+def save_settings(updates: Mapping[str, Any], *, config_path: Path | None = None) -> Path:
+    """Merge `updates` (setting name -> value) into config.toml, written atomically, 0600.
+
+    Keys already in the file that are not updated stay as they were (comments do not:
+    the file is ours to format).
+    """
+    path = config_path or user_config_path()
+    document = read_config_file(path)
+    for name, value in updates.items():
+        spec = _BY_NAME[name]
+        document.setdefault(spec.section, {})[spec.key] = value
+    lines = ["# zotsync configuration: see `zotsync config --help` and docs/configuration.md", ""]
+    for section, table in document.items():
+        if not isinstance(table, dict):
+            continue
+        lines.append(f"[{section}]")
+        lines.extend(f"{key} = {_toml_value(val)}" for key, val in table.items() if val is not None)
+        lines.append("")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, "\n".join(lines), mode=0o600)
+    return path
+
+
+def setting_names() -> list[str]:
+    return [f.name for f in fields(Settings) if f.name != "origins"]

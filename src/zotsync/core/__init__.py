@@ -1,0 +1,1 @@
+"""The pure core: records, identity, deduplication, mapping and planning. No I/O here."""

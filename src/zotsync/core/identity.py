@@ -1,0 +1,145 @@
+"""Identifiers and title fingerprints: what makes two entries the same paper.
+
+All functions are pure. The rules follow arXiv's identifier scheme
+(https://info.arxiv.org/help/arxiv_identifier.html) and Zotero's duplicate detection
+(`chrome/content/zotero/xpcom/duplicates.js`), see docs/formats.md.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import NamedTuple
+
+# New style: YYMM.NNNN (0704-1412) or YYMM.NNNNN (1501 on), optional vN.
+_NEW_ID = re.compile(r"(?P<id>(?P<yymm>\d{4})\.(?P<num>\d{4,5}))(?:v(?P<v>\d+))?")
+# Old style: archive[.SC]/YYMMNNN, optional vN. Archives are lowercase words with hyphens.
+_OLD_ID = re.compile(
+    r"(?P<archive>[A-Za-z][A-Za-z-]*)(?:\.[A-Za-z]{2})?/(?P<num>\d{7})(?:v(?P<v>\d+))?"
+)
+_ARXIV_PREFIX = re.compile(r"^arxiv\s*:\s*", re.IGNORECASE)
+_ARXIV_URL = re.compile(
+    r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(?P<rest>.+?)(?:\.pdf)?/?$",
+    re.IGNORECASE,
+)
+_HF_URL = re.compile(r"^(?:https?://)?(?:www\.)?huggingface\.co/papers/(?P<rest>[^/?#]+)", re.I)
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(?P<rest>.+)$", re.IGNORECASE)
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi\s*:\s*)", re.IGNORECASE)
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+
+
+class ArxivId(NamedTuple):
+    """An arXiv identifier split into its versionless identity and its version."""
+
+    id: str
+    version: int | None
+
+
+def _match_bare_id(text: str) -> ArxivId | None:
+    m = _NEW_ID.fullmatch(text)
+    if m:
+        month = int(m["yymm"][2:])
+        five_digits = len(m["num"]) == 5
+        # 5-digit numbers started in 1501; 4-digit ones ended with 1412.
+        if m["yymm"] < "0704" or not 1 <= month <= 12 or five_digits != (m["yymm"] >= "1501"):
+            return None
+        return ArxivId(m["id"], int(m["v"]) if m["v"] else None)
+    m = _OLD_ID.fullmatch(text)
+    if m:
+        return ArxivId(f"{m['archive'].lower()}/{m['num']}", int(m["v"]) if m["v"] else None)
+    return None
+
+
+def parse_arxiv_id(text: str) -> ArxivId | None:
+    """Read an arXiv ID from any of its spellings; None when it is not one.
+
+    Accepts bare IDs (new and old style, with or without `vN`), `arXiv:` prefixes,
+    abs/pdf/html URLs on arxiv.org and export.arxiv.org, Hugging Face paper URLs and
+    the arXiv DOI `10.48550/arXiv.<id>` (also as a doi.org URL). Old-style IDs lose
+    their subject class: `math.CA/0611800v2` -> `math/0611800`, version 2.
+    """
+    s = text.strip()
+    if not s:
+        return None
+    s = _ARXIV_PREFIX.sub("", s)
+    m = _ARXIV_URL.match(s) or _HF_URL.match(s)
+    if m:
+        s = _ARXIV_PREFIX.sub("", m["rest"])
+    else:
+        bare_doi = _DOI_PREFIX.sub("", s)
+        m = _ARXIV_DOI.match(bare_doi)
+        if m:
+            s = m["rest"]
+    return _match_bare_id(s)
+
+
+def normalize_arxiv_id(text: str) -> str | None:
+    """The versionless arXiv ID in `text`, or None."""
+    parsed = parse_arxiv_id(text)
+    return parsed.id if parsed else None
+
+
+def normalize_doi(text: str) -> str | None:
+    """A DOI without `https://doi.org/` or `doi:`; None unless it starts with `10.`.
+
+    The case is kept as given (compare with `doi_key`).
+    """
+    s = _DOI_PREFIX.sub("", text.strip()).strip()
+    return s if _DOI.match(s) else None
+
+
+def doi_key(doi: str) -> str:
+    """DOIs compare case-insensitively."""
+    return doi.strip().lower()
+
+
+def arxiv_doi(arxiv_id: str) -> str:
+    """arXiv's DataCite DOI for a (versionless) ID; one per paper, all versions."""
+    return f"10.48550/arXiv.{arxiv_id}"
+
+
+def arxiv_abs_url(arxiv_id: str) -> str:
+    return f"https://arxiv.org/abs/{arxiv_id}"
+
+
+def arxiv_pdf_url(arxiv_id: str) -> str:
+    return f"https://arxiv.org/pdf/{arxiv_id}"
+
+
+# Runs of ASCII punctuation and spaces, as Zotero's duplicates.js normalizeString:
+# /[ !-/:-@[-`{-~]+/g
+_PUNCT_RUN = re.compile(r"[ !-/:-@\[-`{-~]+")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def title_fingerprint(title: str) -> str:
+    """A title reduced so that spellings of the same title compare equal.
+
+    NFKD with combining marks dropped (also folds full-width forms), TeX braces
+    stripped, whitespace (newlines included) collapsed, runs of ASCII punctuation and
+    spaces turned into one space, trimmed, casefolded.
+    """
+    s = unicodedata.normalize("NFKD", title)
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = s.replace("{", "").replace("}", "")
+    s = _WHITESPACE.sub(" ", s)
+    s = _PUNCT_RUN.sub(" ", s)
+    return s.strip().casefold()
+
+
+def surname_initials(authors: tuple[str, ...] | list[str]) -> set[tuple[str, str]]:
+    """(last name, first initial) pairs, folded, for Zotero's shared-author veto.
+
+    Names come as "First Last" or "Last, First"; a one-word name has no initial.
+    """
+    pairs: set[tuple[str, str]] = set()
+    for name in authors:
+        if "," in name:
+            last, _, first = name.partition(",")
+        else:
+            first, _, last = name.strip().rpartition(" ")
+        last_fp = title_fingerprint(last)
+        first_fp = title_fingerprint(first)
+        if last_fp:
+            pairs.add((last_fp, first_fp[:1]))
+    return pairs

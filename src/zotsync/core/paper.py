@@ -1,0 +1,133 @@
+"""The `Paper` record every reader produces and every later stage consumes."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+SUMMARY_SECTIONS = ("motivation", "method", "result", "conclusion")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where one digest entry came from: a file (as given) and a 1-based line."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The AI summary a digest carries: a TL;DR and four sections.
+
+    Fields the digest left as placeholders ("Method extraction failed", ...) are None.
+    """
+
+    tldr: str | None = None
+    motivation: str | None = None
+    method: str | None = None
+    result: str | None = None
+    conclusion: str | None = None
+    language: str | None = None
+
+    @property
+    def filled(self) -> int:
+        """How many of the five texts are real (used to prefer the richer summary)."""
+        return sum(1 for text in (self.tldr, *self.sections().values()) if text)
+
+    def sections(self) -> dict[str, str | None]:
+        return {name: getattr(self, name) for name in SUMMARY_SECTIONS}
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {
+            "tldr": self.tldr,
+            "motivation": self.motivation,
+            "method": self.method,
+            "result": self.result,
+            "conclusion": self.conclusion,
+            "language": self.language,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One paper, as read from one or more digest entries.
+
+    `arxiv_id` never carries a version (that is `version`); `doi` is a DOI other than
+    arXiv's own `10.48550/arXiv.*` one (that is derived from `arxiv_id`), e.g. the
+    journal DOI. `author_count` keeps a count a digest states without names (the
+    Hugging Face page says "6 authors").
+    """
+
+    title: str
+    arxiv_id: str | None = None
+    version: int | None = None
+    doi: str | None = None
+    authors: tuple[str, ...] = ()
+    abstract: str | None = None
+    categories: tuple[str, ...] = ()
+    primary_category: str | None = None
+    published: date | None = None
+    updated: date | None = None
+    url: str | None = None
+    pdf_url: str | None = None
+    comment: str | None = None
+    journal_ref: str | None = None
+    summary: Summary | None = None
+    ai_summary: str | None = None
+    upvotes: int | None = None
+    author_count: int | None = None
+    sources: tuple[Source, ...] = field(default=())
+
+    @property
+    def year(self) -> int | None:
+        """Year of first publication: the date if known, else a new-style ID's YYMM."""
+        if self.published is not None:
+            return self.published.year
+        if self.arxiv_id and self.arxiv_id[:4].isdigit() and "." in self.arxiv_id:
+            return 2000 + int(self.arxiv_id[:2])
+        if self.arxiv_id and "/" in self.arxiv_id:
+            yy = int(self.arxiv_id.split("/", 1)[1][:2])
+            return (1900 if yy >= 91 else 2000) + yy
+        return None
+
+    @property
+    def n_authors(self) -> int | None:
+        return len(self.authors) if self.authors else self.author_count
+
+    @property
+    def label(self) -> str:
+        """A short human handle: the arXiv ID, else the DOI, else the title."""
+        return self.arxiv_id or self.doi or self.title
+
+    def replace(self, **changes: Any) -> Paper:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready mapping with the documented field names."""
+        return {
+            "arxiv_id": self.arxiv_id,
+            "version": self.version,
+            "doi": self.doi,
+            "title": self.title,
+            "authors": list(self.authors),
+            "abstract": self.abstract,
+            "categories": list(self.categories),
+            "primary_category": self.primary_category,
+            "published": self.published.isoformat() if self.published else None,
+            "updated": self.updated.isoformat() if self.updated else None,
+            "url": self.url,
+            "pdf_url": self.pdf_url,
+            "comment": self.comment,
+            "journal_ref": self.journal_ref,
+            "summary": self.summary.to_dict() if self.summary else None,
+            "ai_summary": self.ai_summary,
+            "upvotes": self.upvotes,
+            "author_count": self.n_authors,
+            "sources": [{"file": s.file, "line": s.line} for s in self.sources],
+        }

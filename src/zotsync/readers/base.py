@@ -1,0 +1,99 @@
+"""What every reader returns, and helpers readers share.
+
+A reader is a pure function `read(text, source, *, as_of) -> ReadResult`: it gets the
+decoded text of one file and the name to cite in messages, and returns one `Paper` per
+entry (duplicates included: deduplication is a later step) plus warnings. A file it
+cannot read at all raises `InputError` naming the file, the line and the fix.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+from zotsync.core.paper import Paper, Summary
+
+# Texts daily-arXiv-ai-enhanced writes when its LLM step failed (ai/enhance.py).
+PLACEHOLDERS = frozenset(
+    text.casefold()
+    for text in (
+        "Summary generation failed",
+        "Motivation analysis unavailable",
+        "Method extraction failed",
+        "Result analysis unavailable",
+        "Conclusion extraction failed",
+        "Processing failed",
+        "This content has not passed the compliance test and has been hidden.",
+        "Error",
+        "N/A",
+    )
+)
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderWarning:
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass(slots=True)
+class ReadResult:
+    entries: list[Paper] = field(default_factory=list)
+    warnings: list[ReaderWarning] = field(default_factory=list)
+
+
+class Reader(Protocol):
+    def __call__(self, text: str, source: str, *, as_of: date) -> ReadResult: ...
+
+
+def collapse(text: str | None) -> str | None:
+    """Whitespace runs (newlines included) to one space; empty to None."""
+    if text is None:
+        return None
+    s = _SPACES.sub(" ", text).strip()
+    return s or None
+
+
+def real_text(text: str | None) -> str | None:
+    """The text, or None when it is empty or an AI placeholder."""
+    s = collapse(text)
+    if s is None or s.rstrip(".").casefold() in PLACEHOLDERS or s.casefold() in PLACEHOLDERS:
+        return None
+    return s
+
+
+def make_summary(
+    tldr: str | None,
+    motivation: str | None,
+    method: str | None,
+    result: str | None,
+    conclusion: str | None,
+) -> Summary | None:
+    """A Summary from raw digest texts; None when every text is a placeholder."""
+    texts = [real_text(t) for t in (tldr, motivation, method, result, conclusion)]
+    if not any(texts):
+        return None
+    joined = " ".join(t for t in texts if t)
+    language = "zh" if _CJK.search(joined) else "en"
+    return Summary(*texts, language=language)
+
+
+def split_categories(categories: list[str] | tuple[str, ...], primary: str | None) -> tuple[str, ...]:
+    """Categories without repeats, the primary first."""
+    ordered: list[str] = []
+    if primary:
+        ordered.append(primary)
+    for cat in categories:
+        cat = cat.strip()
+        if cat and cat not in ordered:
+            ordered.append(cat)
+    return tuple(ordered)

@@ -1,0 +1,137 @@
+"""The local SQLite store: what zotsync has seen and remembers between runs.
+
+One file (`zotsync.sqlite3` in the user data dir). This module opens it and owns the
+`sightings` table (which digest first showed which paper, and when). Other features
+keep their own tables here through `Store.ensure(ddl)` (CREATE ... IF NOT EXISTS),
+each defined beside the code that uses it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from zotsync.core.identity import doi_key, title_fingerprint
+from zotsync.core.paper import Paper
+from zotsync.errors import StoreError
+
+_SIGHTINGS = """
+CREATE TABLE IF NOT EXISTS sightings (
+    paper_key  TEXT NOT NULL,  -- 'arxiv:<id>', 'doi:<lowercased doi>' or 'title:<fingerprint>'
+    digest     TEXT NOT NULL,  -- the digest file's resolved path
+    first_seen TEXT NOT NULL,  -- ISO date this digest first showed the paper
+    PRIMARY KEY (paper_key, digest)
+) WITHOUT ROWID;
+"""
+
+
+def paper_keys(paper: Paper) -> list[str]:
+    """The keys a paper is remembered under: every identifier it has, and its title."""
+    keys = []
+    if paper.arxiv_id:
+        keys.append(f"arxiv:{paper.arxiv_id}")
+    if paper.doi:
+        keys.append(f"doi:{doi_key(paper.doi)}")
+    fingerprint = title_fingerprint(paper.title)
+    if fingerprint:
+        keys.append(f"title:{fingerprint}")
+    return keys
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """Earlier digests that showed a paper: how many, and the first date."""
+
+    first_seen: date
+    digests: int
+
+
+def _digest_name(file: str) -> str:
+    return "<stdin>" if file == "-" else str(Path(file).resolve())
+
+
+class Store:
+    """A connection to the store file, with the schema each feature asked for."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.connection = sqlite3.connect(path, timeout=30, check_same_thread=False)
+            self.connection.execute("PRAGMA journal_mode=WAL")
+            self.connection.execute("PRAGMA synchronous=NORMAL")
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the local store {path}: {exc}",
+                             hint="check the folder is writable or set ZOTSYNC_DATA_DIR") from None
+        self._ensured: set[str] = set()
+        self.ensure(_SIGHTINGS)
+
+    @classmethod
+    def in_memory(cls) -> Store:
+        return cls(Path(":memory:"))
+
+    def ensure(self, ddl: str) -> None:
+        """Run a feature's `CREATE ... IF NOT EXISTS` script once per connection."""
+        if ddl in self._ensured:
+            return
+        try:
+            self.connection.executescript(ddl)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"the local store {self.path} is damaged: {exc}",
+                             hint="move it aside; zotsync starts a new one") from None
+        self._ensured.add(ddl)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            with self.connection:
+                yield self.connection
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"cannot write the local store {self.path}: {exc}",
+                             hint="is another zotsync running? try again") from None
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- sightings --------------------------------------------------------------------
+
+    def earlier_sightings(self, papers: Iterable[Paper], digests: Iterable[str]) -> dict[int, Sighting]:
+        """For each paper (by index) shown by a digest *other than* `digests`: when first.
+
+        Call it before `record_sightings` for the same digests.
+        """
+        current = sorted({_digest_name(d) for d in digests})
+        found: dict[int, Sighting] = {}
+        cur = self.connection.cursor()
+        marks = ",".join("?" * len(current))
+        query = (
+            "SELECT MIN(first_seen), COUNT(DISTINCT digest) FROM sightings "
+            f"WHERE paper_key IN (SELECT value FROM json_each(?)) AND digest NOT IN ({marks})"
+        )
+        for index, paper in enumerate(papers):
+            first, count = cur.execute(query, (json.dumps(paper_keys(paper)), *current)).fetchone()
+            if first:
+                found[index] = Sighting(date.fromisoformat(first), count)
+        return found
+
+    def record_sightings(self, papers: Iterable[Paper], today: date) -> None:
+        """Remember that each paper's source digests showed it (first date kept)."""
+        rows = [
+            (key, _digest_name(source.file), today.isoformat())
+            for paper in papers
+            for source in {s.file: s for s in paper.sources}.values()
+            for key in paper_keys(paper)
+        ]
+        with self.transaction() as conn:
+            conn.executemany("INSERT OR IGNORE INTO sightings VALUES (?, ?, ?)", rows)
