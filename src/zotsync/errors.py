@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad flag or argument, unreadable config, digest or .bib
     ZOTERO = 3  # Zotero refused (auth, permissions) or could not be reached
     NETWORK = 4  # arXiv / Hugging Face lookups failed
+    INTERNAL = 70  # a bug in zotsync: please report it
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -78,4 +79,20 @@ def exit_code_for(error: BaseException) -> ExitCode:
         return error.exit_code
     if isinstance(error, KeyboardInterrupt):
         return ExitCode.INTERRUPTED
-    return ExitCode.USAGE
+    return ExitCode.INTERNAL
+
+
+_SECRETS: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret (the API key) so `redact` can scrub it from any text."""
+    if value and len(value) >= 4:
+        _SECRETS.add(value)
+
+
+def redact(text: str) -> str:
+    """`text` with every registered secret replaced by `<redacted>`."""
+    for secret in _SECRETS:
+        text = text.replace(secret, "<redacted>")
+    return text

@@ -1,0 +1,82 @@
+"""The `zotsync` command line: a click group; each command lives in zotsync.commands.
+
+Exit codes (zotsync.errors.ExitCode): 0 done; 1 some papers failed to sync (the report
+says which); 2 bad usage or unreadable input/config; 3 Zotero refused or unreachable;
+4 arXiv/Hugging Face lookups failed; 70 internal error (a bug: please report);
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from zotsync import __version__
+from zotsync.commands.common import RunContext
+from zotsync.commands.parse import parse
+from zotsync.errors import ExitCode, ZotsyncError, exit_code_for, redact
+
+EPILOG = """\b
+Exit codes:
+  0    done
+  1    some papers were not synced (the summary says which)
+  2    bad usage, or an unreadable digest, .bib or config file
+  3    Zotero refused the request or could not be reached
+  4    arXiv / Hugging Face lookups failed
+  70   internal error (a bug: please report it)
+  130  interrupted
+"""
+
+
+class ZotsyncGroup(click.Group):
+    """Turns every error into one line on stderr and its exit code; no tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ZotsyncError as error:
+            click.echo(f"zotsync: error: {redact(str(error))}", err=True)
+            ctx.exit(exit_code_for(error))
+        except KeyboardInterrupt:
+            click.echo("zotsync: interrupted", err=True)
+            ctx.exit(ExitCode.INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as error:  # a bug: one line, the traceback only on request
+            if os.environ.get("ZOTSYNC_DEBUG"):
+                traceback.print_exc()
+            message = redact(f"{type(error).__name__}: {error}")
+            click.echo(f"zotsync: internal error: {message} (a bug: please report it; "
+                       "set ZOTSYNC_DEBUG=1 for the traceback)", err=True)
+            ctx.exit(ExitCode.INTERNAL)
+        finally:
+            run = ctx.find_object(RunContext)
+            if run is not None:
+                run.close()
+
+
+@click.group(cls=ZotsyncGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="zotsync")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Turn daily paper digests into a clean Zotero library and .bib.
+
+    Reads daily-arXiv-ai-enhanced Markdown/JSONL digests, Hugging Face Daily Papers
+    (page text or API JSON), arXiv API/RSS/listing e-mails and plain ID lists.
+    """
+    ctx.ensure_object(RunContext)
+
+
+cli.add_command(parse)
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli.main(args=argv, prog_name="zotsync")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

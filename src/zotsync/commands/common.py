@@ -1,0 +1,96 @@
+"""What every command shares: the run context, shared options and output helpers.
+
+Stdout is data (a table, or with `--json` exactly one JSON document); everything
+meant for a person — counts, warnings, progress, errors — goes to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from zotsync.config import Settings, load_settings
+from zotsync.readers import FORMATS
+from zotsync.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class RunContext:
+    """Created once per command; settings and the store are opened on first use."""
+
+    overrides: dict[str, Any] = field(default_factory=dict)
+    _settings: Settings | None = None
+    _store: Store | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.overrides)
+        return self._settings
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.settings.store_path)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+pass_run = click.make_pass_decorator(RunContext, ensure=True)
+
+
+def json_option(fn: F) -> F:
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print one JSON document on stdout (messages stay on stderr).")(fn)
+
+
+def format_option(fn: F) -> F:
+    return click.option(
+        "--format", "fmt", type=click.Choice(list(FORMATS)), default=None,
+        help="Input format (default: sniffed from each file's content).",
+    )(fn)
+
+
+def as_of_option(fn: F) -> F:
+    return click.option(
+        "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+        help="Date that page dates without a year are resolved against (default: today).",
+    )(fn)
+
+
+def files_argument(fn: F) -> F:
+    return click.argument("files", nargs=-1, required=True,
+                          type=click.Path(dir_okay=False, allow_dash=True, path_type=str))(fn)
+
+
+def resolve_as_of(value: Any) -> date:
+    return value.date() if value is not None else date.today()
+
+
+def emit_json(document: Any) -> None:
+    """Write exactly one JSON document (and a newline) to stdout."""
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def note(message: str) -> None:
+    """A line for the person running the command, on stderr."""
+    click.echo(message, err=True)
+
+
+def display_path(path: Path | str) -> str:
+    return str(path)
