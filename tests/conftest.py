@@ -19,7 +19,9 @@ _OUR_VARS = ("ZOTSYNC_", "ZOTERO_")
 
 
 @pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("home")
     for name in list(os.environ):
         if name.startswith(_OUR_VARS):
@@ -43,7 +45,7 @@ def run_cli() -> object:
     """Run the CLI in-process with separate stdout and stderr."""
     from zotsync.cli import cli
 
-    def invoke(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:  # noqa: A002
+    def invoke(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
         runner = CliRunner()
         return runner.invoke(cli, list(args), env=env, input=input, catch_exceptions=False)
 

@@ -63,7 +63,8 @@ def test_small_page_every_quirk() -> None:
         "Yearless Paper",
     ]
     assert papers["A Title With No Abstract"].abstract is None
-    assert papers["Brain-IT: Image Reconstruction from fMRI via Brain-Interaction Transformer"].published is None
+    brain_it = papers["Brain-IT: Image Reconstruction from fMRI via Brain-Interaction Transformer"]
+    assert brain_it.published is None
     assert papers["Leap Day Paper"].published == date(2024, 2, 29)  # latest Feb 29 not after as-of
     assert papers["Leap Day Paper"].author_count == 1
     yearless = papers["Yearless Paper"]

@@ -17,6 +17,7 @@ import click
 
 from zotsync import __version__
 from zotsync.commands.common import RunContext
+from zotsync.commands.config import config_command
 from zotsync.commands.parse import parse
 from zotsync.errors import ExitCode, ZotsyncError, exit_code_for, redact
 
@@ -72,6 +73,7 @@ def cli(ctx: click.Context) -> None:
 
 
 cli.add_command(parse)
+cli.add_command(config_command)
 
 
 def main(argv: list[str] | None = None) -> None:

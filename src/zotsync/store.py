@@ -111,16 +111,16 @@ class Store:
 
         Call it before `record_sightings` for the same digests.
         """
-        current = sorted({_digest_name(d) for d in digests})
+        current = json.dumps(sorted({_digest_name(d) for d in digests}))
         found: dict[int, Sighting] = {}
         cur = self.connection.cursor()
-        marks = ",".join("?" * len(current))
         query = (
             "SELECT MIN(first_seen), COUNT(DISTINCT digest) FROM sightings "
-            f"WHERE paper_key IN (SELECT value FROM json_each(?)) AND digest NOT IN ({marks})"
+            "WHERE paper_key IN (SELECT value FROM json_each(?)) "
+            "AND digest NOT IN (SELECT value FROM json_each(?))"
         )
         for index, paper in enumerate(papers):
-            first, count = cur.execute(query, (json.dumps(paper_keys(paper)), *current)).fetchone()
+            first, count = cur.execute(query, (json.dumps(paper_keys(paper)), current)).fetchone()
             if first:
                 found[index] = Sighting(date.fromisoformat(first), count)
         return found

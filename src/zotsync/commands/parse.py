@@ -93,7 +93,7 @@ def parse(run: RunContext, files: tuple[str, ...], fmt: str | None, as_of: Any,
     day = resolve_as_of(as_of)
     loaded = load_papers(list(files), fmt, as_of=day)
     store = run.store
-    sightings = store.earlier_sightings(loaded.papers, [f for f in files])
+    sightings = store.earlier_sightings(loaded.papers, list(files))
     if record:
         store.record_sightings(loaded.papers, day)
     report_counts(loaded, len(files))

@@ -84,7 +84,9 @@ def make_summary(
         return None
     joined = " ".join(t for t in texts if t)
     language = "zh" if _CJK.search(joined) else "en"
-    return Summary(*texts, language=language)
+    tldr_text, motivation_text, method_text, result_text, conclusion_text = texts
+    return Summary(tldr=tldr_text, motivation=motivation_text, method=method_text,
+                   result=result_text, conclusion=conclusion_text, language=language)
 
 
 def split_categories(categories: list[str] | tuple[str, ...], primary: str | None) -> tuple[str, ...]:
@@ -92,8 +94,8 @@ def split_categories(categories: list[str] | tuple[str, ...], primary: str | Non
     ordered: list[str] = []
     if primary:
         ordered.append(primary)
-    for cat in categories:
-        cat = cat.strip()
+    for raw in categories:
+        cat = raw.strip()
         if cat and cat not in ordered:
             ordered.append(cat)
     return tuple(ordered)

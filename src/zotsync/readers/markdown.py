@@ -27,10 +27,13 @@ from zotsync.core.paper import Paper, Source
 from zotsync.errors import InputError
 from zotsync.readers.base import ReaderWarning, ReadResult, collapse, make_summary, split_categories
 
-_HEADING = re.compile(r"^###\s+(?:\[\d+\]\s+)?\[(?P<title>.*)\]\((?P<url>[^()\s]*(?:\([^()\s]*\))?[^()\s]*)\)\s*$")
+_HEADING = re.compile(
+    r"^###\s+(?:\[\d+\]\s+)?\[(?P<title>.*)\]\((?P<url>[^()\s]*(?:\([^()\s]*\))?[^()\s]*)\)\s*$"
+)
 _SECTION = re.compile(r"^#\s+(?P<cat>[\w.-]+)\s+\[\[Back\]\]")
 _LABEL = re.compile(
-    r"^(?P<label>Main category|TL;DR|TLDR|Task|Motivation|Method|Result|Conclusion|Abstract)\s*:\s?(?P<text>.*)$"
+    r"^(?P<label>Main category|TL;DR|TLDR|Task|Motivation|Method|Result|Conclusion|Abstract)"
+    r"\s*:\s?(?P<text>.*)$"
 )
 _FIELD = {
     "Main category": "category",
@@ -88,7 +91,7 @@ def _paper(entry: _Entry, source: str, warnings: list[ReaderWarning]) -> Paper |
     )
 
 
-def read(text: str, source: str, *, as_of: date) -> ReadResult:  # noqa: ARG001
+def read(text: str, source: str, *, as_of: date) -> ReadResult:
     result = ReadResult()
     section: str | None = None
     entry: _Entry | None = None
