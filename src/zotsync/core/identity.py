@@ -109,7 +109,6 @@ def arxiv_pdf_url(arxiv_id: str) -> str:
 # Runs of ASCII punctuation and spaces, as Zotero's duplicates.js normalizeString:
 # /[ !-/:-@[-`{-~]+/g
 _PUNCT_RUN = re.compile(r"[ !-/:-@\[-`{-~]+")
-_WHITESPACE = re.compile(r"\s+")
 
 
 def title_fingerprint(title: str) -> str:
@@ -119,10 +118,12 @@ def title_fingerprint(title: str) -> str:
     stripped, whitespace (newlines included) collapsed, runs of ASCII punctuation and
     spaces turned into one space, trimmed, casefolded.
     """
-    s = unicodedata.normalize("NFKD", title)
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = title
+    if not s.isascii():  # ASCII has nothing to decompose: skip the costly part
+        s = unicodedata.normalize("NFKD", s)
+        s = "".join(ch for ch in s if not unicodedata.combining(ch))
     s = s.replace("{", "").replace("}", "")
-    s = _WHITESPACE.sub(" ", s)
+    s = " ".join(s.split())
     s = _PUNCT_RUN.sub(" ", s)
     return s.strip().casefold()
 

@@ -31,7 +31,6 @@ PLACEHOLDERS = frozenset(
     )
 )
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +58,7 @@ def collapse(text: str | None) -> str | None:
     """Whitespace runs (newlines included) to one space; empty to None."""
     if text is None:
         return None
-    s = _SPACES.sub(" ", text).strip()
-    return s or None
+    return " ".join(text.split()) or None
 
 
 def real_text(text: str | None) -> str | None:

@@ -22,19 +22,25 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from zotsync.core.identity import parse_arxiv_id
+from zotsync.core.identity import arxiv_abs_url, arxiv_pdf_url, parse_arxiv_id
 from zotsync.core.paper import Paper, Source
 from zotsync.errors import InputError
 from zotsync.readers.base import ReaderWarning, ReadResult, collapse, make_summary, split_categories
 
 _HEADING = re.compile(
-    r"^###\s+(?:\[\d+\]\s+)?\[(?P<title>.*)\]\((?P<url>[^()\s]*(?:\([^()\s]*\))?[^()\s]*)\)\s*$"
+    r"^[ \t]*###[ \t]+(?:\[\d+\][ \t]+)?\[(?P<title>.*)\]"
+    r"\((?P<url>[^()\s]*(?:\([^()\s]*\))?[^()\s]*)\)[ \t]*\r?$"
+    r"|^[ \t]*#[ \t]+(?P<cat>[\w.-]+)[ \t]+\[\[Back\]\]",
+    re.MULTILINE,
 )
-_SECTION = re.compile(r"^#\s+(?P<cat>[\w.-]+)\s+\[\[Back\]\]")
 _LABEL = re.compile(
-    r"^(?P<label>Main category|TL;DR|TLDR|Task|Motivation|Method|Result|Conclusion|Abstract)"
-    r"\s*:\s?(?P<text>.*)$"
+    r"^[ \t]*(?P<label>Main category|TL;DR|TLDR|Task|Motivation|Method|Result|Conclusion|Abstract)"
+    r"[ \t]*:[ \t]?",
+    re.MULTILINE,
 )
+_AUTHORS = re.compile(r"^[ \t]*\*(?P<names>[^\n]*)\*[ \t]*\r?$", re.MULTILINE)
+_PARAGRAPH_END = re.compile(r"\n[ \t]*\r?\n|\n[ \t]*</?details|\n[ \t]*<summary")
+_DETAILS_END = re.compile(r"\n[ \t]*</details")
 _FIELD = {
     "Main category": "category",
     "TL;DR": "tldr",
@@ -48,103 +54,71 @@ _FIELD = {
 }
 
 
-class _Entry:
-    __slots__ = ("authors", "fields", "line", "section", "title", "url")
+def _fields(text: str, start: int, end: int) -> tuple[list[str], dict[str, str]]:
+    """Authors and labelled fields of one entry: `text[start:end]`, after its heading.
 
-    def __init__(self, title: str, url: str, line: int, section: str | None) -> None:
-        self.title = title
-        self.url = url
-        self.line = line
-        self.section = section
-        self.authors: list[str] = []
-        self.fields: dict[str, list[str]] = {}
+    A field runs to the end of its paragraph, `Abstract:` to `</details>`. Works on
+    positions in the whole text rather than a copy of the entry: digests are large.
+    """
+    labels = list(_LABEL.finditer(text, start, end))
+    match = _AUTHORS.search(text, start, labels[0].start() if labels else end)
+    authors = match["names"].split(",") if match else []
+    fields: dict[str, str] = {}
+    for index, label in enumerate(labels):
+        stop = labels[index + 1].start() if index + 1 < len(labels) else end
+        name = label["label"]
+        found = (_DETAILS_END if name == "Abstract" else _PARAGRAPH_END).search(text, label.end(), stop)
+        fields[_FIELD[name]] = text[label.end(): found.start() if found else stop]
+    return authors, fields
 
 
-def _paper(entry: _Entry, source: str, warnings: list[ReaderWarning]) -> Paper | None:
-    title = collapse(entry.title)
-    if not title:
-        warnings.append(ReaderWarning(source, entry.line, "entry has no title; skipped"))
+def _paper(title: str, url: str, line: int, section: str | None, body: tuple[str, int, int],
+           source: str, warnings: list[ReaderWarning]) -> Paper | None:
+    clean_title = collapse(title)
+    if not clean_title:
+        warnings.append(ReaderWarning(source, line, "entry has no title; skipped"))
         return None
-    parsed = parse_arxiv_id(entry.url)
+    parsed = parse_arxiv_id(url)
     if parsed is None:
-        warnings.append(ReaderWarning(source, entry.line,
-                                      f"no arXiv ID in link {entry.url!r}; kept by title"))
-
-    def text(name: str) -> str | None:
-        lines = entry.fields.get(name)
-        return collapse(" ".join(lines)) if lines else None
-
-    primary = text("category")
-    categories = split_categories([entry.section] if entry.section else [], primary)
+        warnings.append(ReaderWarning(source, line, f"no arXiv ID in link {url!r}; kept by title"))
+    names, fields = _fields(*body)
+    text = {name: collapse(value) for name, value in fields.items()}
+    primary = text.get("category")
+    categories = split_categories([section] if section else [], primary)
+    arxiv_id = parsed.id if parsed else None
     return Paper(
-        title=title,
-        arxiv_id=parsed.id if parsed else None,
+        title=clean_title,
+        arxiv_id=arxiv_id,
         version=parsed.version if parsed else None,
-        authors=tuple(a for a in (collapse(a) for a in entry.authors) if a),
-        abstract=text("abstract"),
+        authors=tuple(a for a in (collapse(n) for n in names) if a),
+        abstract=text.get("abstract"),
         categories=categories,
         primary_category=primary or (categories[0] if categories else None),
-        url=entry.url if parsed is None and entry.url.startswith("http") else None,
-        summary=make_summary(text("tldr"), text("motivation"), text("method"),
-                             text("result"), text("conclusion")),
-        sources=(Source(source, entry.line),),
+        url=arxiv_abs_url(arxiv_id) if arxiv_id else (url if url.startswith("http") else None),
+        pdf_url=arxiv_pdf_url(arxiv_id) if arxiv_id else None,
+        summary=make_summary(text.get("tldr"), text.get("motivation"), text.get("method"),
+                             text.get("result"), text.get("conclusion")),
+        sources=(Source(source, line),),
     )
 
 
-def read(text: str, source: str, *, as_of: date) -> ReadResult:
+def read(text: str, source: str, *, as_of: date) -> ReadResult:  # noqa: ARG001
     result = ReadResult()
     section: str | None = None
-    entry: _Entry | None = None
-    current: str | None = None  # field being continued on the next line
-    in_details = False
-
-    def finish() -> None:
-        if entry is not None:
-            paper = _paper(entry, source, result.warnings)
-            if paper is not None:
-                result.entries.append(paper)
-
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if line.startswith("#"):
-            heading = _HEADING.match(line)
-            if heading:
-                finish()
-                entry = _Entry(heading["title"], heading["url"], number, section)
-                current, in_details = None, False
-                continue
-            match = _SECTION.match(line)
-            if match:
-                finish()
-                entry, current, section = None, None, match["cat"]
-                continue
-        if entry is None:
+    line = 1
+    last = 0
+    marks = list(_HEADING.finditer(text))
+    for index, mark in enumerate(marks):
+        line += text.count("\n", last, mark.start())
+        last = mark.start()
+        if mark["cat"] is not None:
+            section = mark["cat"]
             continue
-        if not line:
-            if current != "abstract":
-                current = None
-            continue
-        if line.startswith("<details"):
-            in_details = True
-            continue
-        if line.startswith("</details"):
-            in_details, current = False, None
-            continue
-        if line.startswith("<summary") or line.startswith("<div"):
-            continue
-        label = _LABEL.match(line)
-        if label:
-            current = _FIELD[label["label"]]
-            entry.fields[current] = [label["text"]]
-            continue
-        if not entry.authors and not entry.fields and line.startswith("*") and line.endswith("*"):
-            entry.authors = line.strip("*").split(",")
-            continue
-        if current is not None:
-            entry.fields[current].append(line)
-        elif in_details or entry.fields:
-            result.warnings.append(ReaderWarning(source, number, "unexpected text in entry; ignored"))
-    finish()
+        end = marks[index + 1].start() if index + 1 < len(marks) else len(text)
+        paper = _paper(mark["title"], mark["url"], line, section, (text, mark.end(), end), source,
+                       result.warnings)
+        if paper is not None:
+            result.entries.append(paper)
     if not result.entries:
         raise InputError(source, "no digest entries found (expected '### [N] [Title](url)' headings)",
                          hint="is this a daily-arXiv-ai-enhanced digest? pass --format to choose")
