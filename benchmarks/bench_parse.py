@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from zotsync.inputs import load_papers  # noqa: E402
+from zotsync.inputs import load_papers
 
 CATEGORIES = ["cs.CV", "cs.LG", "cs.CL", "cs.AI", "q-bio.NC", "stat.ML", "eess.IV", "math.OC"]
 WORDS = ("neural", "graph", "learning", "attention", "diffusion", "brain", "sparse", "model",

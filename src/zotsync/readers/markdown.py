@@ -102,7 +102,7 @@ def _paper(title: str, url: str, line: int, section: str | None, body: tuple[str
     )
 
 
-def read(text: str, source: str, *, as_of: date) -> ReadResult:  # noqa: ARG001
+def read(text: str, source: str, *, as_of: date) -> ReadResult:
     result = ReadResult()
     section: str | None = None
     line = 1
