@@ -11,8 +11,8 @@ from datetime import date
 from typing import Any
 
 import pytest
-from conftest import SHARED, needs_shared
 
+from conftest import SHARED, needs_shared
 from zotsync.core.paper import Paper
 from zotsync.core.zotero_item import ITEM_FIELDS, paper_item
 
