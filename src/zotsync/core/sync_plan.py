@@ -1,0 +1,243 @@
+"""Plan a push: what must be written so the library holds these papers, once. Pure.
+
+`plan_push` decides, per paper: create the item (with its note and PDF link), or —
+when the library already holds it — file it into the collection (`--if-exists file`)
+or leave it (`skip`); and for its note: create, update (the digest's summary changed
+since zotsync wrote it), leave (unchanged), or keep (edited in Zotero since).
+`Plan.batches()` packs the objects into requests of at most 50, each parent with its
+children. `--dry-run` prints the plan; `zotsync.sync_apply.apply_plan` writes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from zotsync.core.library import Collection, LibraryItem, LibraryView, find_existing
+from zotsync.core.paper import Paper
+from zotsync.core.zotero_item import note_item, note_text, paper_item, pdf_attachment, summary_note_html
+
+MAX_BATCH = 50  # objects per write request (the API answers 413 above)
+
+
+class ItemAction(StrEnum):
+    CREATE = "create"  # new item
+    FILE = "file"  # already in the library: add it to the collection
+    FILED = "filed"  # already in the library and in the collection
+    SKIP = "skip"  # already in the library, left where it is (--if-exists skip)
+
+
+class NoteAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"  # the digest's summary changed since zotsync wrote the note
+    LEAVE = "leave"  # the note already says this
+    KEEP_EDITED = "keep_edited"  # edited in Zotero since zotsync wrote it: not overwritten
+    NONE = "none"  # no summary, --no-notes, or the user deleted zotsync's note
+
+
+def text_hash(text: str) -> str:
+    """Fingerprint of a note's text as the server keeps it (sanitized, tags stripped)."""
+    return hashlib.sha256(note_text(text).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenNote:
+    """What zotsync last wrote as a paper's note (kept in the store)."""
+
+    note_key: str
+    text_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class PushOptions:
+    tags: tuple[str, ...] = ()
+    notes: bool = True
+    pdf_link: bool = True
+    if_exists: str = "file"  # "file" | "skip"
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionStep:
+    """A collection to create; `parent` is an existing key or an earlier step's key."""
+
+    key: str
+    name: str
+    parent: str | None
+
+    def payload(self) -> dict[str, Any]:
+        return {"key": self.key, "version": 0, "name": self.name, "parentCollection": self.parent or False}
+
+
+@dataclass(frozen=True, slots=True)
+class PaperPlan:
+    paper: Paper
+    action: ItemAction
+    item_key: str
+    existing: LibraryItem | None = None
+    note: NoteAction = NoteAction.NONE
+    note_key: str | None = None
+    note_version: int = 0
+    note_html: str | None = None
+    attachment_key: str | None = None
+
+    @property
+    def writes(self) -> bool:
+        return self.action in {ItemAction.CREATE, ItemAction.FILE} or self.note in {
+            NoteAction.CREATE, NoteAction.UPDATE}
+
+    def objects(self, collection_key: str, options: PushOptions) -> list[dict[str, Any]]:
+        """The JSON objects this paper needs written: parent first, then its children."""
+        out: list[dict[str, Any]] = []
+        if self.action is ItemAction.CREATE:
+            item = paper_item(self.paper, tags=options.tags, collections=[collection_key])
+            out.append({"key": self.item_key, "version": 0, **item})
+        elif self.action is ItemAction.FILE:
+            assert self.existing is not None
+            out.append({"key": self.item_key, "version": self.existing.version,
+                        "collections": [*self.existing.collections, collection_key]})
+        if self.note is NoteAction.CREATE:
+            assert self.note_key and self.note_html
+            out.append({"key": self.note_key, "version": 0, **note_item(self.note_html, self.item_key)})
+        elif self.note is NoteAction.UPDATE:
+            assert self.note_key and self.note_html
+            out.append({"key": self.note_key, "version": self.note_version, "note": self.note_html})
+        if self.attachment_key:
+            attachment = pdf_attachment(self.paper, self.item_key)
+            assert attachment is not None
+            out.append({"key": self.attachment_key, "version": 0, **attachment})
+        return out
+
+
+@dataclass(frozen=True)
+class Plan:
+    collection_path: tuple[str, ...]
+    collection_key: str
+    new_collections: tuple[CollectionStep, ...]
+    papers: tuple[PaperPlan, ...]
+    options: PushOptions = field(default_factory=PushOptions)
+
+    def counts(self) -> dict[str, int]:
+        counts = {a.value: 0 for a in ItemAction} | {f"note_{n.value}": 0 for n in NoteAction}
+        for paper in self.papers:
+            counts[paper.action.value] += 1
+            counts[f"note_{paper.note.value}"] += 1
+        counts["collections_to_create"] = len(self.new_collections)
+        return counts
+
+    @property
+    def writes(self) -> bool:
+        return bool(self.new_collections) or any(p.writes for p in self.papers)
+
+    def batches(self) -> list[list[PaperPlan]]:
+        """Papers grouped so each request carries at most 50 objects and a parent is
+        always sent together with its children (so a child never names a parent
+        that does not exist yet)."""
+        batches: list[list[PaperPlan]] = []
+        current: list[PaperPlan] = []
+        size = 0
+        for paper in self.papers:
+            count = len(paper.objects(self.collection_key, self.options))
+            if count == 0:
+                continue
+            if size + count > MAX_BATCH:
+                batches.append(current)
+                current, size = [], 0
+            current.append(paper)
+            size += count
+        if current:
+            batches.append(current)
+        return batches
+
+
+def resolve_collection(
+    path: Sequence[str], collections: Iterable[Collection], new_key: Callable[[], str]
+) -> tuple[str, tuple[CollectionStep, ...]]:
+    """The key of collection `path` ("A/B/C" split), and the steps creating what is missing.
+
+    Names compare exactly as Zotero shows them, after trimming; of two same-named
+    siblings the one with the lowest key is used (stable across runs).
+    """
+    if not path:
+        raise ValueError("empty collection path")
+    existing = sorted(collections, key=lambda c: c.key)
+    parent: str | None = None
+    steps: list[CollectionStep] = []
+    for depth, name in enumerate(path):
+        match = next((c for c in existing if c.parent == parent and c.name.strip() == name), None)
+        if match is None:
+            for rest in path[depth:]:
+                step = CollectionStep(new_key(), rest, parent)
+                steps.append(step)
+                parent = step.key
+            break
+        parent = match.key
+    assert parent is not None
+    return parent, tuple(steps)
+
+
+def _plan_note(
+    paper: Paper, item_key: str, children: list[LibraryItem], written: WrittenNote | None,
+    options: PushOptions, new_key: Callable[[], str],
+) -> tuple[NoteAction, str | None, int, str | None]:
+    wanted = summary_note_html(paper) if options.notes else None
+    ours = sorted((c for c in children if c.zotsync_note and not c.deleted), key=lambda c: c.key)
+    if wanted is None:
+        return NoteAction.NONE, None, 0, None
+    if not ours:
+        if written is not None:  # zotsync wrote one and it is gone: the user deleted it
+            return NoteAction.NONE, None, 0, None
+        return NoteAction.CREATE, new_key(), 0, wanted
+    note = ours[0]
+    current = note.note_text or ""
+    if current == note_text(wanted):
+        return NoteAction.LEAVE, note.key, note.version, None
+    if written is not None and written.note_key == note.key and written.text_hash == text_hash(current):
+        return NoteAction.UPDATE, note.key, note.version, wanted
+    return NoteAction.KEEP_EDITED, note.key, note.version, None
+
+
+def plan_push(
+    papers: Sequence[Paper],
+    library: LibraryView,
+    collection_key: str,
+    *,
+    options: PushOptions,
+    new_key: Callable[[], str],
+    written_notes: Mapping[str, WrittenNote] | None = None,
+    collection_path: Sequence[str] = (),
+    new_collections: Sequence[CollectionStep] = (),
+) -> Plan:
+    """Decide what to write for each paper (see the module docstring).
+
+    `written_notes` maps an item key to the note zotsync last wrote for it.
+    """
+    written_notes = written_notes or {}
+    planned: list[PaperPlan] = []
+    for paper in papers:
+        existing = find_existing(paper, library.candidates(paper))
+        if existing is None:
+            item_key = new_key()
+            note, note_key, note_version, html_text = _plan_note(
+                paper, item_key, [], None, options, new_key)
+            attachment = new_key() if options.pdf_link and paper.arxiv_id else None
+            planned.append(PaperPlan(paper, ItemAction.CREATE, item_key, None, note, note_key,
+                                     note_version, html_text, attachment))
+            continue
+        if options.if_exists == "skip":
+            action = ItemAction.SKIP
+        elif collection_key in existing.collections:
+            action = ItemAction.FILED
+        else:
+            action = ItemAction.FILE
+        if action is ItemAction.SKIP:
+            planned.append(PaperPlan(paper, action, existing.key, existing))
+            continue
+        note, note_key, note_version, html_text = _plan_note(
+            paper, existing.key, library.children(existing.key), written_notes.get(existing.key),
+            options, new_key)
+        planned.append(PaperPlan(paper, action, existing.key, existing, note, note_key, note_version,
+                                 html_text))
+    return Plan(tuple(collection_path), collection_key, tuple(new_collections), tuple(planned), options)
