@@ -27,8 +27,7 @@ BlockKind = Literal["entry", "string", "preamble", "comment", "text"]
 _HEAD = re.compile(r"@[ \t]*(?P<type>[A-Za-z][\w-]*)[ \t\r\n]*(?P<open>[{(])")
 _BRACE = re.compile(r"[{}]")
 _PAREN_STOP = re.compile(r'[{}()"]')
-_KEY = re.compile(r"[ \t\r\n]*(?P<key>[^\s,{}()=\"#%']*)[ \t\r\n]*")
-_SPACE = re.compile(r"[ \t\r\n]*")
+_KEY = re.compile(r"[ \t\r\n]*(?P<key>[^\s,{}=]*)[ \t\r\n]*")
 _FIELD_NAME = re.compile(r"[^\s=,{}\"#%()']+")
 _BARE_VALUE = re.compile(r"[^\s,#{}\"=%()]+")
 _QUOTE_STOP = re.compile(r'[{}"]')
@@ -196,10 +195,15 @@ def _skip_value(text: str, pos: int, end: int) -> int:
     return bare.end() if bare else -1
 
 
-def validate_entry(text: str, block: Block) -> None:
-    """Check one entry block's syntax; `BibSyntaxError` names the line of the problem."""
+def entry_fields(text: str, block: Block) -> list[tuple[str, str]]:
+    """Check one entry block's syntax and return its fields, in order.
+
+    Each field is (name lowercased, value text): braced and quoted parts without their
+    delimiters, bare numbers as written, `@string` macros as "" (not expanded), parts
+    joined by `#`. Raises `BibSyntaxError` with the line of the first problem.
+    """
     if block.kind != "entry":
-        return
+        return []
     head = _HEAD.match(text, block.start)
     if head is None:  # pragma: no cover - scan only makes entry blocks from heads
         raise BibSyntaxError(block.line, "not an entry")
@@ -210,19 +214,20 @@ def validate_entry(text: str, block: Block) -> None:
     def fail(at: int, message: str) -> BibSyntaxError:
         return BibSyntaxError(line_of(text, at), f"{name}: {message}")
 
+    fields: list[tuple[str, str]] = []
     key_match = _KEY.match(text, body_start, end)
     pos = key_match.end() if key_match else body_start
     if pos >= end:
-        return  # "@misc{key}": no fields
+        return fields  # "@misc{key}": no fields
     if text[pos] == "=":
         raise fail(pos, "the entry has no citation key (the first thing after '{' must be the key)")
     if text[pos] != ",":
         raise fail(pos, f"expected ',' after the key {block.key!r}, found {text[pos]!r}")
     pos += 1
     while True:
-        pos = _SPACE.match(text, pos, end).end()  # type: ignore[union-attr]
+        pos = _skip_space(text, pos, end)
         if pos >= end:
-            return
+            return fields
         field_match = _FIELD_NAME.match(text, pos, end)
         if field_match is None:
             raise fail(pos, f"expected a field name, found {text[pos]!r}")
@@ -230,21 +235,38 @@ def validate_entry(text: str, block: Block) -> None:
         if field.startswith("@"):
             raise fail(pos, f"a new entry ({field}) starts inside this one: is a '}}' missing "
                             "at the end of this entry?")
-        pos = _SPACE.match(text, field_match.end(), end).end()  # type: ignore[union-attr]
+        pos = _skip_space(text, field_match.end(), end)
         if pos >= end or text[pos] != "=":
             raise fail(pos, f"expected '=' after the field name {field!r}")
+        parts: list[str] = []
         while True:
-            pos = _SPACE.match(text, pos + 1, end).end()  # type: ignore[union-attr]
+            pos = _skip_space(text, pos + 1, end)
             after = _skip_value(text, pos, end)
             if after < 0:
                 raise fail(pos, f"field {field!r} has no readable value (unbalanced quotes or braces?)")
-            pos = _SPACE.match(text, after, end).end()  # type: ignore[union-attr]
+            if text[pos] in "{\"":
+                parts.append(text[pos + 1 : after - 1])
+            elif text[pos].isdigit():
+                parts.append(text[pos:after])
+            pos = _skip_space(text, after, end)
             if pos < end and text[pos] == "#":
                 continue
             break
+        fields.append((field.lower(), "".join(parts)))
         if pos >= end:
-            return
+            return fields
         if text[pos] != ",":
             raise fail(pos, f"expected ',' after the value of {field!r}, found {text[pos]!r} "
                             "(a missing comma between fields?)")
         pos += 1
+
+
+def validate_entry(text: str, block: Block) -> None:
+    """Check one entry block's syntax; `BibSyntaxError` names the line of the problem."""
+    entry_fields(text, block)
+
+
+def _skip_space(text: str, pos: int, end: int) -> int:
+    while pos < end and text[pos] in " \t\r\n":
+        pos += 1
+    return pos

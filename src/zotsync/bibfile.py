@@ -1,0 +1,663 @@
+"""The user's .bib file: read it, recognise its papers, plan and write the merge.
+
+The edge around the pure `core.bibscan`, `core.bibtex_entry` and `core.citekeys`:
+
+- `read_bib` reads the file as bytes, keeps its encoding (UTF-8, with or without BOM, else
+  Latin-1) and newline style, and splits it into blocks (`bibscan.scan`).
+- `plan_merge` finds which papers the file already holds (arXiv ID from `eprint`, `url`,
+  `doi`, `howpublished`, `note`, `journal`...; DOI; else the title fingerprint with
+  Zotero's vetoes), gives the new ones keys and formats their entries. Entry blocks are
+  parsed with bibtexparser 1.4 only when needed: a block's findings are cached in the
+  store under a hash of its text, so an unchanged block is never parsed twice, and a block
+  that cannot hold any of the papers (none of their arXiv IDs, DOIs or title words occur
+  in it) is not parsed at all.
+- `apply_merge` appends the new entries to the original bytes (nothing the user wrote is
+  touched, reordered or re-serialized), writes atomically with a `.bak` backup, and
+  remembers every key in the store: a paper keeps its key forever (also when exported to
+  a fresh file, also after the user renamed it), and a key once given to a paper is never
+  given to another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import bibtexparser
+from bibtexparser.bparser import BibTexParser
+
+from zotsync.core.bibscan import BibSyntaxError, Block, Scan, entry_fields, scan
+from zotsync.core.bibtex_entry import Entry, EntryOptions, format_entry, latex_to_text
+from zotsync.core.citekeys import DEFAULT_FORMAT, KeyFormat, base_key, fold_key, unique_key
+from zotsync.core.identity import doi_key, normalize_doi, parse_arxiv_id, title_fingerprint
+from zotsync.core.paper import Paper
+from zotsync.errors import InputError
+from zotsync.fileio import atomic_write_bytes
+from zotsync.store import Store
+
+# Bump when what is extracted from a block changes: old cache rows are then ignored.
+PARSER_VERSION = "2"
+
+BIB_DDL = """
+CREATE TABLE IF NOT EXISTS bib_blocks (
+    hash TEXT PRIMARY KEY,  -- blake2b of PARSER_VERSION + the block's exact text
+    info TEXT NOT NULL      -- JSON: the identity bibtexparser found in the block
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS bib_keys (
+    key_folded  TEXT PRIMARY KEY,  -- casefolded citation key: it belongs to one paper forever
+    key         TEXT NOT NULL,     -- the key as written
+    arxiv       TEXT,              -- the paper it belongs to: versionless arXiv ID,
+    doi         TEXT,              --   lowercased DOI (not arXiv's),
+    fingerprint TEXT NOT NULL,     --   title fingerprint,
+    surnames    TEXT NOT NULL,     --   author surname fingerprints, joined by U+001F
+    seq         INTEGER NOT NULL   -- larger = confirmed more recently (the current key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS bib_keys_arxiv ON bib_keys(arxiv);
+CREATE INDEX IF NOT EXISTS bib_keys_doi ON bib_keys(doi);
+CREATE INDEX IF NOT EXISTS bib_keys_fingerprint ON bib_keys(fingerprint);
+"""
+
+_SEP = "\x1f"
+
+# --------------------------------------------------------------------------------------
+# Identity
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Ident:
+    """What makes an entry or a paper the same paper: IDs, title, author surnames."""
+
+    arxiv: str | None = None
+    doi: str | None = None  # doi_key form, never arXiv's own DOI
+    fingerprint: str = ""
+    surnames: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, paper: Paper) -> Ident:
+        doi = normalize_doi(paper.doi) if paper.doi else None
+        surnames = frozenset(s for s in (_surname_fp(_paper_surname(a)) for a in paper.authors) if s)
+        return cls(paper.arxiv_id, doi_key(doi) if doi else None, title_fingerprint(paper.title), surnames)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.arxiv or self.doi or self.fingerprint)
+
+
+def _paper_surname(name: str) -> str:
+    clean = " ".join(name.split())
+    if "," in clean:
+        return clean.split(",", 1)[0]
+    return clean.rsplit(" ", 1)[-1]
+
+
+def _surname_fp(last: str) -> str:
+    return title_fingerprint(latex_to_text(last)).replace(" ", "")
+
+
+def same_paper(a: Ident, b: Ident) -> str | None:
+    """How `a` and `b` are the same paper ("arxiv", "doi", "title"), or None.
+
+    The same arXiv ID or DOI decides. Different arXiv IDs (or different DOIs) mean
+    different papers whatever the title. Otherwise equal title fingerprints match, unless
+    both author lists are known and share no surname (Zotero's veto).
+    """
+    if a.arxiv and a.arxiv == b.arxiv:
+        return "arxiv"
+    if a.doi and a.doi == b.doi:
+        return "doi"
+    if (a.arxiv and b.arxiv) or (a.doi and b.doi):
+        return None
+    if a.fingerprint and a.fingerprint == b.fingerprint:
+        if a.surnames and b.surnames and not (a.surnames & b.surnames):
+            return None
+        return "title"
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# What one entry block says (bibtexparser 1.4), cached by block hash
+# --------------------------------------------------------------------------------------
+
+_ARXIV_IN_TEXT = re.compile(
+    r"arxiv(?:\.org/(?:abs|pdf)/|\s*(?:preprint)?\s*(?:arxiv)?\s*[:/]?\s*)"
+    r"(?P<id>\d{4}\.\d{4,5}(?:v\d+)?|[a-z][a-z-]*(?:\.[a-z]{2})?/\d{7}(?:v\d+)?)",
+    re.IGNORECASE,
+)
+_FREE_TEXT_FIELDS = ("howpublished", "note", "journal", "journaltitle", "booktitle", "volume",
+                     "number", "pages", "publisher", "series", "eprint", "annote", "addendum")
+
+
+_ARXIV_TOKEN = re.compile(r"(?<!\d)(?:\d{4}\.\d{4,5}|\d{7})(?!\d)")
+_DOI_TOKEN = re.compile(r"10\.\d{4,9}/[^\s{}\",]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Clues:
+    """What the scanner sees in a block without bibtexparser, enough to rule it out.
+
+    A block can only be a paper's entry if it contains the paper's arXiv ID digits, or
+    its DOI, or has a title field with the same fingerprint (the same value bibtexparser
+    would give, macros unexpanded).
+    """
+
+    arxiv: frozenset[str] = frozenset()  # new-style IDs and old-style 7-digit numbers
+    doi: frozenset[str] = frozenset()  # DOI-like strings, lowercased, escapes removed
+    titles: frozenset[str] = frozenset()  # fingerprints of the title field(s)
+
+
+def block_clues(text: str, block: Block) -> Clues:
+    """Clues for one entry block; `BibSyntaxError` when the entry does not parse."""
+    fields = entry_fields(text, block)
+    body = text[block.start : block.end]
+    arxiv = frozenset(_ARXIV_TOKEN.findall(body))
+    doi: frozenset[str] = frozenset()
+    if "10." in body:
+        tokens = {t.replace("\\", "").lower() for t in _DOI_TOKEN.findall(body)}
+        doi = frozenset(tokens | {t.rstrip(".,;:)]") for t in tokens})
+    titles = frozenset(title_fingerprint(latex_to_text(value)) for name, value in fields if name == "title")
+    return Clues(arxiv, doi, titles)
+
+
+@dataclass(frozen=True, slots=True)
+class Needles:
+    """The papers' identifiers, in the form `Clues` are compared with."""
+
+    arxiv: frozenset[str]
+    doi: frozenset[str]
+    titles: frozenset[str]
+
+    @classmethod
+    def of(cls, idents: Iterable[Ident]) -> Needles:
+        idents = list(idents)
+        return cls(
+            frozenset(i.arxiv.split("/", 1)[1] if "/" in i.arxiv else i.arxiv for i in idents if i.arxiv),
+            frozenset(i.doi for i in idents if i.doi),
+            frozenset(i.fingerprint for i in idents if i.fingerprint),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BlockInfo:
+    """What is known about one entry block, cached by the hash of its text.
+
+    `ident` is None until bibtexparser has parsed the block (only done when a paper
+    might be in it); `unreadable` when bibtexparser found no entry in it.
+    """
+
+    key: str
+    entry_type: str
+    clues: Clues
+    ident: Ident | None = None
+    unreadable: bool = False
+
+    def could_hold(self, needles: Needles) -> bool:
+        c = self.clues
+        return bool(c.arxiv & needles.arxiv or c.doi & needles.doi or c.titles & needles.titles)
+
+    def to_json(self) -> str:
+        c = self.clues
+        doc: dict[str, Any] = {"k": self.key, "t": self.entry_type, "ca": sorted(c.arxiv),
+                               "cd": sorted(c.doi), "ct": sorted(c.titles)}
+        if self.ident is not None:
+            i = self.ident
+            doc.update(a=i.arxiv, d=i.doi, f=i.fingerprint, s=sorted(i.surnames), u=self.unreadable)
+        return json.dumps(doc, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> BlockInfo:
+        doc = json.loads(text)
+        clues = Clues(frozenset(doc["ca"]), frozenset(doc["cd"]), frozenset(doc["ct"]))
+        ident = Ident(doc["a"], doc["d"], doc["f"], frozenset(doc["s"])) if "f" in doc else None
+        return cls(doc["k"], doc["t"], clues, ident, bool(doc.get("u", False)))
+
+
+def _value_text(value: Any) -> str:
+    """A field value as text; @string macros (not expanded) count as empty."""
+    if isinstance(value, str):
+        return value
+    parts = getattr(value, "expr", None)
+    if isinstance(parts, list):
+        return "".join(p if isinstance(p, str) else "" for p in parts)
+    return ""
+
+
+_AND_OR_BRACE = re.compile(r"[{}]|\s+and\s+", re.IGNORECASE)
+
+
+def _split_authors(value: str) -> list[str]:
+    """BibTeX's split of an author list on " and " outside braces."""
+    names: list[str] = []
+    depth = 0
+    start = 0
+    for m in _AND_OR_BRACE.finditer(value):
+        part = m.group()
+        if part == "{":
+            depth += 1
+        elif part == "}":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            names.append(value[start : m.start()])
+            start = m.end()
+    names.append(value[start:])
+    return [n.strip() for n in names if n.strip()]
+
+
+def _entry_surname(name: str) -> str:
+    if name.startswith("{") and name.endswith("}"):
+        return name[1:-1]
+    if "," in name:
+        return name.split(",", 1)[0]
+    return name.rsplit(" ", 1)[-1]
+
+
+def ident_from_fields(raw: dict[str, Any]) -> Ident:
+    """The identity of one entry parsed by bibtexparser (field names lowercased)."""
+    fields = {name.lower(): _value_text(v) for name, v in raw.items() if name not in {"ID", "ENTRYTYPE"}}
+    arxiv: str | None = None
+    prefix = (fields.get("archiveprefix") or fields.get("eprinttype") or "").strip().lower()
+    candidates: list[str] = []
+    if fields.get("eprint") and prefix in {"", "arxiv"}:
+        candidates.append(fields["eprint"])
+    candidates += [fields[f] for f in ("arxivid", "arxiv_id", "arxiv", "url", "doi") if fields.get(f)]
+    for text in candidates:
+        found = parse_arxiv_id(text.strip().strip("{}"))
+        if found:
+            arxiv = found.id
+            break
+    if arxiv is None:
+        for name in _FREE_TEXT_FIELDS:
+            m = _ARXIV_IN_TEXT.search(fields.get(name, ""))
+            found = parse_arxiv_id(m["id"]) if m else None
+            if found:
+                arxiv = found.id
+                break
+    doi: str | None = None
+    for text in (fields.get("doi", ""), fields.get("url", "")):
+        clean = re.sub(r"\\(?=[_%&#$])", "", text.strip().strip("{}"))
+        normal = normalize_doi(clean) if clean else None
+        if normal and parse_arxiv_id(normal) is None:
+            doi = doi_key(normal)
+            break
+    fingerprint = title_fingerprint(latex_to_text(fields.get("title", "")))
+    surnames = frozenset(s for s in (_surname_fp(_entry_surname(n)) for n in
+                                     _split_authors(fields.get("author", ""))) if s)
+    return Ident(arxiv, doi, fingerprint, surnames)
+
+
+def parse_blocks(text: str, blocks: Sequence[Block]) -> list[Ident | None]:
+    """Parse entry blocks with bibtexparser 1.4 (one parser for all of them): each
+    block's identity, or None for a block bibtexparser could not read."""
+    if not blocks:
+        return []
+    parser = BibTexParser(ignore_nonstandard_types=False, interpolate_strings=False,
+                          common_strings=True)
+    db = bibtexparser.loads("\n\n".join(text[b.start : b.end] for b in blocks), parser)
+    parsed: list[dict[str, Any]] = list(db.entries)
+    idents: list[Ident | None] = []
+    j = 0
+    for block in blocks:  # bibtexparser drops what it cannot read: pair entries up by key
+        if j < len(parsed) and parsed[j].get("ID", "") == (block.key or ""):
+            idents.append(ident_from_fields(parsed[j]))
+            j += 1
+        else:
+            idents.append(None)
+    return idents
+
+
+def block_hash(block_text: str) -> str:
+    return hashlib.blake2b((PARSER_VERSION + block_text).encode("utf-8", "surrogatepass"),
+                           digest_size=16).hexdigest()
+
+
+class BlockCache:
+    """What bibtexparser found in each block, by block hash, in the store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        store.ensure(BIB_DDL)
+
+    def get_many(self, hashes: Iterable[str]) -> dict[str, BlockInfo]:
+        wanted = list(dict.fromkeys(hashes))
+        found: dict[str, BlockInfo] = {}
+        cur = self.store.connection.cursor()
+        for i in range(0, len(wanted), 5000):
+            chunk = json.dumps(wanted[i : i + 5000])
+            for digest, info in cur.execute(
+                "SELECT hash, info FROM bib_blocks WHERE hash IN (SELECT value FROM json_each(?))",
+                (chunk,),
+            ):
+                found[digest] = BlockInfo.from_json(info)
+        return found
+
+    def put_many(self, items: dict[str, BlockInfo]) -> None:
+        if not items:
+            return
+        with self.store.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO bib_blocks VALUES (?, ?)",
+                             [(h, info.to_json()) for h, info in items.items()])
+
+
+# --------------------------------------------------------------------------------------
+# Key memory
+# --------------------------------------------------------------------------------------
+
+
+class KeyMemory:
+    """Every key zotsync gave or found for a paper, in the store, forever."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        store.ensure(BIB_DDL)
+
+    @staticmethod
+    def _ident(row: tuple[Any, ...]) -> Ident:
+        arxiv, doi, fingerprint, surnames = row
+        return Ident(arxiv, doi, fingerprint, frozenset(s for s in surnames.split(_SEP) if s))
+
+    def current_key(self, ident: Ident) -> str | None:
+        """The key this paper was last given or found under, if any."""
+        rows = self.store.connection.execute(
+            "SELECT key, arxiv, doi, fingerprint, surnames FROM bib_keys "
+            "WHERE arxiv = ? OR doi = ? OR fingerprint = ? ORDER BY seq DESC",
+            (ident.arxiv or "\0", ident.doi or "\0", ident.fingerprint or "\0"),
+        ).fetchall()
+        for key, *rest in rows:
+            if same_paper(ident, self._ident(tuple(rest))):
+                return str(key)
+        return None
+
+    def owner(self, key: str) -> Ident | None:
+        row = self.store.connection.execute(
+            "SELECT arxiv, doi, fingerprint, surnames FROM bib_keys WHERE key_folded = ?",
+            (fold_key(key),),
+        ).fetchone()
+        return self._ident(row) if row else None
+
+    def record(self, pairs: Iterable[tuple[str, Ident]]) -> None:
+        """Remember `key` for each paper; a key already owned by another paper is left alone."""
+        with self.store.transaction() as conn:
+            (seq,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM bib_keys").fetchone()
+            for key, ident in pairs:
+                seq += 1
+                owner = self.owner(key)
+                if owner is not None and not same_paper(owner, ident):
+                    continue
+                conn.execute(
+                    "INSERT INTO bib_keys VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key_folded) DO "
+                    "UPDATE SET key = excluded.key, arxiv = COALESCE(excluded.arxiv, arxiv), "
+                    "doi = COALESCE(excluded.doi, doi), fingerprint = excluded.fingerprint, "
+                    "surnames = excluded.surnames, seq = excluded.seq",
+                    (fold_key(key), key, ident.arxiv, ident.doi, ident.fingerprint,
+                     _SEP.join(sorted(ident.surnames)), seq),
+                )
+
+
+# --------------------------------------------------------------------------------------
+# The file
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BibText:
+    """A .bib file as read: exact bytes, decoded text, encoding, newline style, blocks."""
+
+    path: Path
+    exists: bool
+    data: bytes
+    text: str
+    encoding: str
+    newline: str
+    scan: Scan
+
+
+def read_bib(path: Path) -> BibText:
+    """Read (or, when missing, start) a .bib; `InputError` with the line when it does not parse."""
+    shown = str(path)
+    if not path.exists():
+        if not path.parent.is_dir():
+            raise InputError(shown, "the folder does not exist", hint="create it or choose another -o")
+        return BibText(path, False, b"", "", "utf-8", "\n", Scan(()))
+    if path.is_dir():
+        raise InputError(shown, "is a folder", hint="pass a .bib file with -o")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(shown, f"cannot be read: {exc.strerror}") from None
+    if b"\x00" in data[:8192]:
+        raise InputError(shown, "is a binary file, not a .bib", hint="check the -o path")
+    try:
+        text = data.decode("utf-8")
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+        encoding = "latin-1"
+    text = text.removeprefix("\ufeff")
+    crlf = text.count("\r\n")
+    newline = "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+    try:
+        blocks = scan(text)
+    except BibSyntaxError as error:
+        raise _syntax_error(shown, error) from None
+    return BibText(path, True, data, text, encoding, newline, blocks)
+
+
+def _syntax_error(file: str, error: BibSyntaxError) -> InputError:
+    return InputError(file, f"{error.message}; the file was not changed", line=error.line,
+                      hint="fix the entry, then run again")
+
+
+# --------------------------------------------------------------------------------------
+# The plan
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExportOptions:
+    style: str = "bibtex"
+    abstract: bool = False
+    tldr: bool = False
+    key_format: KeyFormat = DEFAULT_FORMAT
+
+    def entry_options(self) -> EntryOptions:
+        return EntryOptions("biblatex" if self.style == "biblatex" else "bibtex", self.abstract, self.tldr)
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    paper: Paper
+    key: str
+    entry: Entry
+
+
+@dataclass(frozen=True, slots=True)
+class Present:
+    paper: Paper
+    key: str
+    keys: tuple[str, ...]
+    matched_by: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    paper: Paper
+    reason: str
+
+
+@dataclass
+class MergePlan:
+    """What a merge would do; `apply_merge` does it, `--dry-run` only shows it."""
+
+    bib: BibText
+    options: ExportOptions
+    added: list[Added] = field(default_factory=list)
+    present: list[Present] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    appended: str = ""
+    parsed_blocks: int = 0
+    cached_blocks: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added)
+
+    def new_bytes(self) -> bytes:
+        """The original bytes, untouched, followed by the new entries."""
+        return self.bib.data + self.appended.encode(self.bib.encoding)
+
+
+def _new_key(paper: Paper, ident: Ident, options: ExportOptions, memory: KeyMemory,
+             taken_in_file: set[str], plan: MergePlan) -> str:
+    def taken(candidate: str) -> bool:
+        folded = fold_key(candidate)
+        if folded in taken_in_file:
+            return True
+        owner = memory.owner(candidate)
+        return owner is not None and same_paper(owner, ident) is None
+
+    remembered = memory.current_key(ident)
+    if remembered is not None:
+        if not taken(remembered):
+            return remembered
+        plan.warnings.append(f"{paper.label}: its key {remembered} is used by another entry in "
+                             f"{plan.bib.path}; giving it a new key")
+    return unique_key(base_key(paper, options.key_format), taken)
+
+
+def _order(paper: Paper) -> tuple[int, str, str, str]:
+    """Deterministic order for giving keys: first published first, then by identity."""
+    return (paper.year or 9999, paper.arxiv_id or "~", (paper.doi or "~").lower(),
+            title_fingerprint(paper.title))
+
+
+def plan_merge(papers: Sequence[Paper], bib: BibText, store: Store,
+               options: ExportOptions | None = None) -> MergePlan:
+    """Decide what to add to `bib` for `papers`; reads the store, writes only its cache."""
+    options = options or ExportOptions()
+    plan = MergePlan(bib, options)
+    cache = BlockCache(store)
+    memory = KeyMemory(store)
+    entries = bib.scan.entries
+    text = bib.text
+
+    keys = Counter(fold_key(b.key or "") for b in entries if b.key)
+    for block in entries:
+        if block.key and keys[fold_key(block.key)] > 1:
+            plan.warnings.append(f"{bib.path}:{block.line}: the key {block.key} is used by "
+                                 f"{keys[fold_key(block.key)]} entries (BibTeX and biber keep only one)")
+            keys[fold_key(block.key)] = 1  # warn once per key
+    taken_in_file = {fold_key(b.key) for b in entries if b.key}
+    taken_in_file |= {fold_key(k) for k in bib.scan.commented_keys}
+
+    hashes = [block_hash(text[b.start : b.end]) for b in entries]
+    cached = cache.get_many(hashes)
+    plan.cached_blocks = len(cached)
+    infos: dict[int, BlockInfo] = {}
+    fresh: dict[str, BlockInfo] = {}
+    for index, digest in enumerate(hashes):
+        info = cached.get(digest)
+        if info is None:  # a block not seen before: check its syntax, note its clues
+            block = entries[index]
+            try:
+                clues = block_clues(text, block)
+            except BibSyntaxError as error:
+                raise _syntax_error(str(bib.path), error) from None
+            info = fresh[digest] = BlockInfo(block.key or "", block.entry_type or "", clues)
+        infos[index] = info
+
+    idents = [Ident.of(p) for p in papers]
+    needles = Needles.of(idents)
+    chosen = [i for i, info in infos.items() if info.ident is None and info.could_hold(needles)]
+    for index, ident in zip(chosen, parse_blocks(text, [entries[i] for i in chosen]), strict=True):
+        block = entries[index]
+        if ident is None and entry_fields(text, block):
+            plan.warnings.append(f"{bib.path}:{block.line}: bibtexparser could not read the entry "
+                                 f"{block.key}; it is left as it is")
+        info = replace(infos[index], ident=ident or Ident(), unreadable=ident is None)
+        infos[index] = fresh[hashes[index]] = info
+    plan.parsed_blocks = len(chosen)
+    cache.put_many(fresh)
+
+    by_arxiv: dict[str, list[int]] = {}
+    by_doi: dict[str, list[int]] = {}
+    by_title: dict[str, list[int]] = {}
+    for index, info in infos.items():
+        if info.ident is None:
+            continue
+        if info.ident.arxiv:
+            by_arxiv.setdefault(info.ident.arxiv, []).append(index)
+        if info.ident.doi:
+            by_doi.setdefault(info.ident.doi, []).append(index)
+        if info.ident.fingerprint:
+            by_title.setdefault(info.ident.fingerprint, []).append(index)
+
+    new: list[tuple[int, Paper, Ident]] = []
+    for position, (paper, ident) in enumerate(zip(papers, idents, strict=True)):
+        near = set(by_arxiv.get(ident.arxiv or "", ())) | set(by_doi.get(ident.doi or "", ()))
+        near |= set(by_title.get(ident.fingerprint, ())) if ident.fingerprint else set()
+        matches = sorted((i, how) for i in near if (how := same_paper(ident, infos[i].ident or Ident())))
+        if not matches:
+            new.append((position, paper, ident))
+            continue
+        found = [entries[i] for i, _ in matches]
+        plan.present.append(Present(paper, found[0].key or "", tuple(b.key or "" for b in found),
+                                    matches[0][1], found[0].line))
+        if len(found) > 1:
+            plan.warnings.append(f"{paper.label} has {len(found)} entries in {bib.path}: "
+                                 f"{', '.join(b.key or '?' for b in found)}")
+
+    # Keys are given in a fixed order (so collisions get the same suffixes whatever the
+    # input order); entries are appended in input order.
+    entry_options = options.entry_options()
+    added: list[tuple[int, Added, Ident]] = []
+    for position, paper, ident in sorted(new, key=lambda item: _order(item[1])):
+        twin = next((a for _, a, i in added if same_paper(ident, i)), None)
+        if twin is not None:
+            plan.skipped.append(Skipped(paper, f"same paper as {twin.key} in this export"))
+            continue
+        key = _new_key(paper, ident, options, memory, taken_in_file, plan)
+        entry = format_entry(paper, key, entry_options)
+        try:
+            entry.text.encode(bib.encoding)
+        except UnicodeEncodeError:
+            plan.skipped.append(Skipped(paper, f"{bib.path} is {bib.encoding}, and the entry needs "
+                                               "UTF-8 characters; convert the file to UTF-8"))
+            continue
+        taken_in_file.add(fold_key(key))
+        added.append((position, Added(paper, key, entry), ident))
+    plan.added = [a for _, a, _ in sorted(added, key=lambda item: item[0])]
+    texts = [a.entry.text for a in plan.added]
+
+    if texts:
+        plain = text.replace("\r\n", "\n")
+        if not plain.strip():  # empty or blank: keep its whitespace, start on a new line
+            lead = "" if not plain or plain.endswith("\n") else "\n"
+        elif plain.endswith("\n\n"):
+            lead = ""
+        elif plain.endswith("\n"):
+            lead = "\n"
+        else:
+            lead = "\n\n"
+        plan.appended = (lead + "\n\n".join(texts) + "\n").replace("\n", bib.newline)
+    return plan
+
+
+def apply_merge(plan: MergePlan, store: Store) -> None:
+    """Write the new entries (atomically, with `<file>.bak`) and remember every key."""
+    if plan.added:
+        try:
+            atomic_write_bytes(plan.bib.path, plan.new_bytes(), backup=plan.bib.exists)
+        except OSError as exc:
+            raise InputError(str(plan.bib.path), f"cannot be written: {exc.strerror}",
+                             hint="check the folder is writable") from None
+    memory = KeyMemory(store)
+    memory.record([(p.key, Ident.of(p.paper)) for p in plan.present]
+                  + [(a.key, Ident.of(a.paper)) for a in plan.added])

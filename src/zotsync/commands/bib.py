@@ -1,0 +1,208 @@
+"""`zotsync bib`: digests (or a Zotero collection) -> entries merged into a .bib file."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from zotsync.bibfile import ExportOptions, MergePlan, apply_merge, plan_merge, read_bib
+from zotsync.commands.common import (
+    RunContext,
+    as_of_option,
+    emit_json,
+    format_option,
+    json_option,
+    note,
+    pass_run,
+    resolve_as_of,
+)
+from zotsync.commands.parse import report_counts
+from zotsync.core.citekeys import DEFAULT_KEY_FORMAT, KeyFormat, KeyFormatError, parse_key_format
+from zotsync.core.identity import doi_key, normalize_doi, parse_arxiv_id
+from zotsync.core.paper import Paper
+from zotsync.errors import ZotsyncError
+from zotsync.inputs import load_papers
+
+# The seam for `--from-zotero`: a callable the Zotero engine registers with
+# `use_zotero_source`. It gets the run context and the collection path ("A/B") and
+# returns the collection's items as Papers (through the same mapping as digests).
+ZoteroSource = Callable[[RunContext, str], Sequence[Paper]]
+_zotero_source: ZoteroSource | None = None
+
+
+def use_zotero_source(source: ZoteroSource | None) -> None:
+    """Wire `--from-zotero` to the Zotero engine (None unwires it)."""
+    global _zotero_source  # noqa: PLW0603 - one seam, set once at start-up
+    _zotero_source = source
+
+
+def zotero_papers(run: RunContext, collection: str) -> list[Paper]:
+    if _zotero_source is None:
+        raise ZotsyncError(
+            "--from-zotero is not available yet: this zotsync has no Zotero engine to read "
+            "collections with",
+            hint="export the digests instead: zotsync bib FILE... -o refs.bib",
+        )
+    return list(_zotero_source(run, collection))
+
+
+def select_papers(papers: Sequence[Paper], wanted: Sequence[str]) -> list[Paper]:
+    """The papers named by arXiv ID (any spelling) or DOI, in input order."""
+    ids: dict[str, str] = {}
+    dois: dict[str, str] = {}
+    for token in wanted:
+        arxiv = parse_arxiv_id(token)
+        doi = normalize_doi(token)
+        if arxiv:
+            ids[arxiv.id] = token
+        elif doi:
+            dois[doi_key(doi)] = token
+        else:
+            raise click.BadParameter(f"{token!r} is neither an arXiv ID nor a DOI", param_hint="--select")
+    chosen = [p for p in papers if (p.arxiv_id in ids) or (p.doi and doi_key(p.doi) in dois)]
+    found = {p.arxiv_id for p in chosen} | {doi_key(p.doi) for p in chosen if p.doi}
+    missing = [token for key, token in (ids | dois).items() if key not in found]
+    if missing:
+        raise ZotsyncError(f"--select: {', '.join(missing)} not among the {len(papers)} papers read",
+                           hint="check the IDs, or run `zotsync parse` to list the papers")
+    return chosen
+
+
+def _key_format(ctx: click.Context, param: click.Parameter, value: str) -> KeyFormat:
+    try:
+        return parse_key_format(value)
+    except KeyFormatError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _paper_fields(paper: Paper) -> dict[str, Any]:
+    return {"arxiv_id": paper.arxiv_id, "doi": paper.doi, "title": paper.title}
+
+
+def plan_json(plan: MergePlan, *, dry_run: bool) -> dict[str, Any]:
+    path = plan.bib.path
+    return {
+        "file": str(path),
+        "style": plan.options.style,
+        "dry_run": dry_run,
+        "written": plan.changed and not dry_run,
+        "backup": str(path.with_name(path.name + ".bak")) if plan.changed and plan.bib.exists
+        and not dry_run else None,
+        "added": [{"key": a.key, **_paper_fields(a.paper), "entry": a.entry.text,
+                   "warnings": list(a.entry.warnings)} for a in plan.added],
+        "present": [{"key": p.key, "keys": list(p.keys), "matched_by": p.matched_by, "line": p.line,
+                     **_paper_fields(p.paper)} for p in plan.present],
+        "skipped": [{"reason": s.reason, **_paper_fields(s.paper)} for s in plan.skipped],
+        "warnings": plan.warnings,
+    }
+
+
+def report_plan(plan: MergePlan, *, dry_run: bool) -> None:
+    """Counts and warnings, one line each, on stderr; entry warnings grouped."""
+    verb = "would add" if dry_run else "added"
+    tail = " (dry run: nothing written)" if dry_run else ""
+    if not dry_run and not plan.changed:
+        tail = " (file unchanged)"
+    note(f"{plan.bib.path}: {verb} {len(plan.added)}, already present {len(plan.present)}, "
+         f"skipped {len(plan.skipped)}{tail}")
+    for message in plan.warnings:
+        note(f"warning: {message}")
+    grouped: dict[str, list[str]] = {}
+    for added in plan.added:
+        for message in added.entry.warnings:
+            grouped.setdefault(message, []).append(added.key)
+    for message, keys in grouped.items():
+        shown = ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else "")
+        note(f"warning: {message}: {len(keys)} entr{'y' if len(keys) == 1 else 'ies'} ({shown})")
+    for skipped in plan.skipped:
+        note(f"skipped {skipped.paper.label}: {skipped.reason}")
+
+
+def _print_table(plan: MergePlan, *, dry_run: bool) -> None:
+    from rich.console import Console  # noqa: PLC0415  (rich only when a table is printed)
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table(show_lines=False, expand=False, pad_edge=False)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Key", no_wrap=True)
+    table.add_column("arXiv / DOI", no_wrap=True)
+    table.add_column("Title", overflow="fold")
+    added = "would add" if dry_run else "added"
+    for a in plan.added:
+        table.add_row(added, a.key, a.paper.arxiv_id or a.paper.doi or "", a.paper.title)
+    for p in plan.present:
+        table.add_row("present", p.key, p.paper.arxiv_id or p.paper.doi or "", p.paper.title)
+    for s in plan.skipped:
+        table.add_row("skipped", "", s.paper.arxiv_id or s.paper.doi or "", f"{s.paper.title} ({s.reason})")
+    Console(soft_wrap=False).print(table)
+
+
+@click.command("bib")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The .bib file to create or merge into (existing entries are never changed).")
+@click.option("--select", "select", multiple=True, metavar="ID,...",
+              help="Only these papers: arXiv IDs (any spelling) or DOIs, comma-separated.")
+@click.option("--style", type=click.Choice(["bibtex", "biblatex"]), default="bibtex", show_default=True,
+              help="bibtex: @misc for bibtex + plain.bst and friends; biblatex: @online for biber.")
+@click.option("--key-format", "key_format", default=DEFAULT_KEY_FORMAT, show_default=True,
+              callback=_key_format, help="Citation key template, see docs/bibtex.md.")
+@click.option("--abstract/--no-abstract", default=False, show_default=True,
+              help="Include the abstract (styles do not print it).")
+@click.option("--tldr/--no-tldr", default=False, show_default=True,
+              help="Keep the digest's TL;DR in `annote` (not printed by plain.bst or biblatex's "
+                   "standard styles).")
+@click.option("--dry-run", is_flag=True, help="Show what would be added; write nothing.")
+@click.option("--from-zotero", "from_zotero", is_flag=True,
+              help="Export a Zotero collection (with --collection) instead of digests.")
+@click.option("--collection", default=None, metavar="A/B", help="The Zotero collection, for --from-zotero.")
+@format_option
+@as_of_option
+@json_option
+@pass_run
+def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str, ...], style: str,
+        key_format: KeyFormat, abstract: bool, tldr: bool, dry_run: bool, from_zotero: bool,
+        collection: str | None, fmt: str | None, as_of: Any, as_json: bool) -> None:
+    """Write the papers of digests as BibTeX entries into a .bib file.
+
+    A new file is created; an existing one is merged into: papers it already holds
+    (same arXiv ID, DOI or title) keep their entry and key, new ones are appended in a
+    fixed format, and nothing else in the file changes (a `.bak` copy is kept). Keys are
+    remembered: a paper gets the same key in every file, forever.
+
+    \b
+    Examples:
+      zotsync bib examples/arxiv-daily-digest.md -o refs.bib
+      zotsync bib digest.md -o refs.bib --style biblatex --select 2506.02013 --dry-run
+    """
+    if from_zotero:
+        if files:
+            raise click.UsageError("--from-zotero exports a Zotero collection: give no FILE")
+        if not collection:
+            raise click.UsageError('--from-zotero needs --collection "A/B"')
+        papers = zotero_papers(run, collection)
+    else:
+        if not files:
+            raise click.UsageError('give digest FILEs, or --from-zotero --collection "A/B"')
+        if collection:
+            raise click.UsageError("--collection goes with --from-zotero")
+        loaded = load_papers(list(files), fmt, as_of=resolve_as_of(as_of))
+        report_counts(loaded, len(files))
+        papers = loaded.papers
+    wanted = [t for value in select for t in re.split(r"[,\s]+", value) if t]
+    if wanted:
+        papers = select_papers(papers, wanted)
+
+    options = ExportOptions(style=style, abstract=abstract, tldr=tldr, key_format=key_format)
+    plan = plan_merge(papers, read_bib(output), run.store, options)
+    if not dry_run:
+        apply_merge(plan, run.store)
+    report_plan(plan, dry_run=dry_run)
+    if as_json:
+        emit_json(plan_json(plan, dry_run=dry_run))
+    else:
+        _print_table(plan, dry_run=dry_run)
