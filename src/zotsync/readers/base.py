@@ -97,3 +97,24 @@ def split_categories(categories: list[str] | tuple[str, ...], primary: str | Non
         if cat and cat not in ordered:
             ordered.append(cat)
     return tuple(ordered)
+
+
+_AUTHOR_SEPARATOR = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
+_PARENTHESISED = re.compile(r"\([^()]*\)")
+
+
+def split_authors(text: str | None) -> tuple[str, ...]:
+    """Names from one string as arXiv writes them: `A, B and C` (also `A, B, and C`).
+
+    Used for listing e-mails' `Authors:` and feeds' `dc:creator`. Parenthesised
+    affiliations (`A (MIT)`, `A (1), B (2) ((1) MIT, (2) ETH)`) are dropped first, so
+    commas inside them never split a name.
+    """
+    if not text:
+        return ()
+    if "(" in text:
+        previous = None
+        while previous != text:
+            previous, text = text, _PARENTHESISED.sub(" ", text)
+    names = (" ".join(part.split()) for part in _AUTHOR_SEPARATOR.split(text))
+    return tuple(name for name in names if name)
