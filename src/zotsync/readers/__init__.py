@@ -75,14 +75,15 @@ def sniff(text: str) -> str | None:
     found = _sniff_xml(head)
     if found:
         return found
+    from zotsync.readers.id_list import looks_like_id_list  # noqa: PLC0415
+
+    # Before the text heuristics: a list's comments may say "Daily Papers" or "Title:".
+    if looks_like_id_list(text):
+        return "id-list"
     if _MD_ENTRY.search(text) or "Main category:" in head:
         return "markdown"
     if _HF_AUTHORS.search(text) or "Daily Papers" in head:
         return "hf-page"
     if _EMAIL_ID.search(text) and "Title:" in text and "\\\\" in text:
         return "arxiv-email"
-    from zotsync.readers.id_list import looks_like_id_list  # noqa: PLC0415
-
-    if looks_like_id_list(text):
-        return "id-list"
     return None
