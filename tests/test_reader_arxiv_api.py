@@ -160,8 +160,8 @@ def test_ten_thousand_entries_parse_quickly() -> None:
     entry = "  <entry>" + rest.split("  </entry>", 1)[0] + "  </entry>\n"
     body = "".join(entry.replace("2401.01234", f"2401.{n:05d}") for n in range(10_000))
     text = head + body + "</feed>\n"
-    start = time.perf_counter()
+    start = time.thread_time()
     result = read(text, "big.xml", as_of=TODAY)
-    assert time.perf_counter() - start < 2.0  # ~0.3 s on the reference machine
+    assert time.thread_time() - start < 2.0  # CPU seconds; about 0.5 when written
     assert len(result.entries) == 10_000
     assert result.entries[-1].sources[0].line == text.count("\n", 0, text.rindex("<entry>")) + 1

@@ -181,8 +181,8 @@ def test_ten_thousand_entries_parse_quickly() -> None:
     head, rest = text.split("  <entry>", 1)
     entry = "  <entry>" + rest.split("  </entry>", 1)[0] + "  </entry>\n"
     big = head + "".join(entry.replace("2606.11001", f"2606.{n:05d}") for n in range(10_000)) + "</feed>\n"
-    start = time.perf_counter()
+    start = time.thread_time()
     result = read(big, "big.xml", as_of=TODAY)
-    assert time.perf_counter() - start < 2.0  # ~0.2 s on the reference machine
+    assert time.thread_time() - start < 2.0  # CPU seconds; about 0.4 when written
     assert len(result.entries) == 10_000
     assert result.entries[-1].sources[0].line == big.count("\n", 0, big.rindex("<entry>")) + 1

@@ -169,8 +169,8 @@ def test_ten_thousand_rows_parse_quickly() -> None:
     row = json.loads((DATA / "hf_daily_papers.json").read_text(encoding="utf-8"))[0]
     rows = [dict(row, paper=dict(row["paper"], id=f"2606.{n:05d}")) for n in range(10_000)]
     text = json.dumps(rows, indent=2)
-    start = time.perf_counter()
+    start = time.thread_time()
     result = read(text, "big.json", as_of=TODAY)
-    assert time.perf_counter() - start < 2.0  # ~0.15 s on the reference machine
+    assert time.thread_time() - start < 2.0  # CPU seconds; about 0.4 when written
     assert len(result.entries) == 10_000
     assert result.entries[1].sources[0].line == text.count("\n", 0, text.index('"2606.00001"')) - 1

@@ -114,8 +114,8 @@ def test_looks_like_id_list() -> None:
 
 def test_ten_thousand_lines_parse_quickly() -> None:
     text = "\n".join(f"https://arxiv.org/abs/2506.{n:05d}v2" for n in range(10_000))
-    start = time.perf_counter()
+    start = time.thread_time()
     result = read(text, "big.txt", as_of=TODAY)
-    assert time.perf_counter() - start < 2.0  # ~0.05 s on the reference machine
+    assert time.thread_time() - start < 2.0  # CPU seconds; about 0.1 when written
     assert len(result.entries) == 10_000
     assert result.entries[-1].sources == (Source("big.txt", 10_000),)

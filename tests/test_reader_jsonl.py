@@ -180,8 +180,8 @@ def test_ten_thousand_rows_parse_quickly() -> None:
     row = json.loads((DATA / "digest_ai.jsonl").read_text(encoding="utf-8").splitlines()[0])
     lines = [json.dumps(dict(row, id=f"2606.{n:05d}")) for n in range(10_000)]
     text = "\n".join(lines)
-    start = time.perf_counter()
+    start = time.thread_time()
     result = read(text, "big.jsonl", as_of=TODAY)
-    assert time.perf_counter() - start < 2.0  # ~0.1 s on the reference machine
+    assert time.thread_time() - start < 2.0  # CPU seconds; about 0.4 when written
     assert len(result.entries) == 10_000
     assert result.entries[-1].sources == (Source("big.jsonl", 10_000),)

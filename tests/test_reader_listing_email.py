@@ -184,8 +184,8 @@ def test_ten_thousand_entries_parse_quickly() -> None:
     start_at = TEXT.index("\\\\\narXiv:2606.12001")
     entry = TEXT[start_at: TEXT.index(SEPARATOR, start_at) + 79]
     big = TEXT[:start_at] + "".join(entry.replace("2606.12001", f"2606.{n:05d}") for n in range(10_000))
-    start = time.perf_counter()
+    start = time.thread_time()
     result = read(big, "big.txt", as_of=TODAY)
-    assert time.perf_counter() - start < 2.0  # ~0.2 s on the reference machine
+    assert time.thread_time() - start < 2.0  # CPU seconds; about 0.5 when written
     assert len(result.entries) == 10_000
     assert result.entries[-1].sources[0].line == big.count("\n", 0, big.rindex("arXiv:2606")) + 1

@@ -99,12 +99,15 @@ class XmlItems:
         # Safe here: no DTD (refused above), so no entity expansion; no external fetches.
         parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("end",))
         last: ET.Element | None = None
+        tags = self.tags
         try:
             for start in range(0, len(text), self._CHUNK):
                 parser.feed(text[start:start + self._CHUNK])
-                for element in self._ended(parser):
+                # Only "end" events were asked for: each is ("end", element).
+                ended: Iterator[tuple[str, ET.Element]] = parser.read_events()  # type: ignore[assignment]
+                for _, element in ended:
                     last = element
-                    if element.tag in self.tags:
+                    if element.tag in tags:
                         yield element
                         element.clear()
             parser.close()
@@ -113,17 +116,10 @@ class XmlItems:
             reason = _POSITION.sub("", str(exc))
             raise InputError(source, f"is not well-formed XML: {reason} (column {column + 1})", line=line,
                              hint="the file looks truncated or edited: download it again") from None
-        for element in self._ended(parser):
+        rest: Iterator[tuple[str, ET.Element]] = parser.read_events()  # type: ignore[assignment]
+        for _, element in rest:
             last = element
         self.root = last
-
-    @staticmethod
-    def _ended(parser: ET.XMLPullParser[ET.Element]) -> Iterator[ET.Element]:
-        """The elements completed since the last call (only "end" events are asked for)."""
-        for event in parser.read_events():
-            element = event[-1]
-            if isinstance(element, ET.Element):
-                yield element
 
 
 def root_name(root: ET.Element | None) -> str:
