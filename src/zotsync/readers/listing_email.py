@@ -37,7 +37,7 @@ from zotsync.readers.arxiv_api import journal_doi
 from zotsync.readers.arxiv_feed import mail_date
 from zotsync.readers.base import ReaderWarning, ReadResult, collapse, split_authors, split_categories
 
-_ID_LINE = re.compile(r"^arXiv:(?P<id>\S+)(?P<cross>\s+\(\*cross-listing\*\))?\s*$", re.IGNORECASE)
+_ID_LINE = re.compile(r"^arXiv:(?P<id>\S+)(?:\s+\(\*cross-listing\*\))?\s*$", re.IGNORECASE)
 _FIELD = re.compile(r"^(?P<key>[A-Z][A-Za-z-]*(?: \(revised v(?P<v>\d+)\))?):\s?(?P<value>.*)$")
 _REPLACED = re.compile(r"^replaced with revised version\s+(?P<date>.*)$", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^(?:-{20,}|(?:%-){10,}%?-?|(?:%%--){5,}%*|(?:%%%---){5,})\s*$")
@@ -51,11 +51,10 @@ def _is_backslashes(line: str) -> bool:
 class _Block:
     """The lines of one entry, gathered as the listing is walked."""
 
-    __slots__ = ("abstract", "cross", "fields", "line", "raw_id", "replaced", "revisions")
+    __slots__ = ("abstract", "fields", "line", "raw_id", "replaced", "revisions")
 
-    def __init__(self, raw_id: str, cross: bool, line: int) -> None:
+    def __init__(self, raw_id: str, line: int) -> None:
         self.raw_id = raw_id
-        self.cross = cross
         self.line = line
         self.fields: dict[str, list[str]] = {}
         self.revisions: list[tuple[int, str]] = []
@@ -127,7 +126,7 @@ def read(text: str, source: str, *, as_of: date) -> ReadResult:
             found = _ID_LINE.match(lines[index + 1].rstrip("\r"))
             if found:
                 finish()
-                block = _Block(found["id"], bool(found["cross"]), index + 2)
+                block = _Block(found["id"], index + 2)
                 in_header, last_field = True, None
                 continue
         if block is None:
