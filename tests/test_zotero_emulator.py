@@ -115,7 +115,7 @@ def create_one(zot: zotero.Zotero, item: dict[str, Any]) -> str:
 def test_key_in_bearer_header_api_key_header_or_query(zotero_emu: ZoteroEmulator,
                                                       http: requests.Session) -> None:
     url = zotero_emu.url + "/users/1/items"
-    key = zotero_emu.api_key
+    key = str(zotero_emu.api_key)
     assert http.get(url, headers={"Authorization": f"Bearer {key}"}).status_code == 200
     assert http.get(url, headers={"Zotero-API-Key": key}).status_code == 200
     assert http.get(url, params={"key": key}).status_code == 200
@@ -124,7 +124,7 @@ def test_key_in_bearer_header_api_key_header_or_query(zotero_emu: ZoteroEmulator
 
 def test_header_and_query_key_that_differ_are_400(zotero_emu: ZoteroEmulator, http: requests.Session) -> None:
     url = zotero_emu.url + "/users/1/items"
-    header = {"Zotero-API-Key": zotero_emu.api_key}
+    header = {"Zotero-API-Key": str(zotero_emu.api_key)}
     assert http.get(url, headers=header, params={"key": zotero_emu.readonly_key}).status_code == 400
     assert http.get(url, headers=header, params={"key": zotero_emu.api_key}).status_code == 200
     bearer = {"Authorization": f"Bearer {zotero_emu.readonly_key}"}
@@ -277,6 +277,7 @@ def test_top_children_and_single_items(zotero_emu: ZoteroEmulator, zot: zotero.Z
     assert child["data"]["parentItem"] == parent
     assert "collections" not in child["data"]
     assert child["links"]["up"]["href"].endswith(f"/users/1/items/{parent}")
+    assert zot.request is not None
     assert zot.request.headers["Last-Modified-Version"] == str(child["version"])
     with pytest.raises(ze.ResourceNotFoundError):
         zot.item("ABCD2345")
@@ -333,9 +334,12 @@ def test_schema_endpoints_let_pyzotero_check_items(zotero_emu: ZoteroEmulator, z
     item["data"]["title"] = "Renamed"
     assert zot.update_items([item["data"]]) is True  # check_items() reads /itemFields
     assert zotero_emu.library().item(key)["title"] == "Renamed"  # type: ignore[index]
-    assert {"field": "archiveID", "localized": "Archive ID"} in zot.item_type_fields("preprint")
-    assert [c["creatorType"] for c in zot.item_creator_types("thesis")] == ["author", "contributor"]
-    assert any(t["itemType"] == "preprint" for t in zot.item_types())
+    fields: Any = zot.item_type_fields("preprint")
+    creator_types: Any = zot.item_creator_types("thesis")
+    item_types: Any = zot.item_types()
+    assert {"field": "archiveID", "localized": "Archive ID"} in fields
+    assert [c["creatorType"] for c in creator_types] == ["author", "contributor"]
+    assert any(t["itemType"] == "preprint" for t in item_types)
 
 
 def test_item_key_filter(zotero_emu: ZoteroEmulator, http: requests.Session) -> None:

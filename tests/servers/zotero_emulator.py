@@ -13,8 +13,9 @@ note sanitizing, trash, the deletion log, pagination headers.
         key = emu.add_key(user_id=1, write=True)
         zot = zotero.Zotero("1", "user", key)
         zot.endpoint = emu.url
-        zot.create_items([{"itemType": "preprint", "title": "BERT"}])
-        assert [r for r in emu.log if r.method != "GET"] != []
+        report = zot.create_items([{"itemType": "preprint", "title": "BERT"}])
+        assert report["failed"] == {} and len(emu.writes) == 1
+        assert emu.library("/users/1").version == 1
 
 Faults are injected per request (`emu.inject(Fault.rate_limited(retry_after=1))`, see
 `Fault`). Every request is logged (`emu.log`); nothing is redacted there (test-only),
@@ -196,23 +197,29 @@ ALL_CREATOR_TYPES = _words(
 )
 LINK_MODES = ("imported_file", "imported_url", "linked_file", "linked_url")
 
-ITEM_TYPE_FIELDS: dict[str, tuple[str, ...]] = {}
-BASE_FIELDS: dict[str, dict[str, str]] = {}  # item type -> {field: base field}
-CREATOR_TYPES: dict[str, tuple[str, ...]] = {}
-PRIMARY_CREATOR_TYPE: dict[str, str] = {}
-for _type, (_fields, _creators) in _TYPE_TABLE.items():
-    _names: list[str] = []
-    BASE_FIELDS[_type] = {}
-    for _token in _fields.split():
-        _name, _, _base = _token.partition("=")
-        _names.append(_name)
-        if _base:
-            BASE_FIELDS[_type][_name] = _base
-    ITEM_TYPE_FIELDS[_type] = tuple(_names)
-    CREATOR_TYPES[_type] = tuple(c.lstrip("*") for c in _creators.split())
-    for _creator in _creators.split():
-        if _creator.startswith("*"):
-            PRIMARY_CREATOR_TYPE[_type] = _creator[1:]
+
+def _parse_type_table() -> tuple[dict[str, tuple[str, ...]], dict[str, dict[str, str]],
+                                 dict[str, tuple[str, ...]], dict[str, str]]:
+    fields: dict[str, tuple[str, ...]] = {}
+    bases: dict[str, dict[str, str]] = {}
+    creator_types: dict[str, tuple[str, ...]] = {}
+    primary: dict[str, str] = {}
+    for item_type, (field_spec, creator_spec) in _TYPE_TABLE.items():
+        names: list[str] = []
+        bases[item_type] = {}
+        for token in field_spec.split():
+            name, _, base = token.partition("=")
+            names.append(name)
+            if base:
+                bases[item_type][name] = base
+        fields[item_type] = tuple(names)
+        creator_types[item_type] = tuple(c.lstrip("*") for c in creator_spec.split())
+        primary.update((item_type, c[1:]) for c in creator_spec.split() if c.startswith("*"))
+    return fields, bases, creator_types, primary
+
+
+# per item type: fields in schema order; {field: base field}; creator types; the primary creator type
+ITEM_TYPE_FIELDS, BASE_FIELDS, CREATOR_TYPES, PRIMARY_CREATOR_TYPE = _parse_type_table()
 _FIELD_SETS = {t: frozenset(f) for t, f in ITEM_TYPE_FIELDS.items()}
 _CHILD_TYPES = ("note", "attachment")
 _ATTACHMENT_PROPS = frozenset({"contentType", "charset", "filename", "md5", "mtime", "path"})
@@ -2002,6 +2009,7 @@ class ZoteroEmulator:
         elif is_new or not partial:
             raise _ObjectError(400, "'itemType' property not provided")
         else:
+            assert existing is not None
             item_type = existing["itemType"]
         if existing is not None and item_type != existing["itemType"] and (
                 item_type in _CHILD_TYPES or existing["itemType"] in _CHILD_TYPES):
@@ -2456,7 +2464,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
