@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -400,6 +401,33 @@ def test_quick_search_and_filters(zotero_emu: ZoteroEmulator, zot: zotero.Zotero
     assert [i["key"] for i in zot.items(itemType="-note")] == [gpt, bert]
     assert [i["key"] for i in zot.items(sort="title", direction="asc")] == [bert, gpt]
     assert call(http, zotero_emu, "GET", "/users/1/items", sort="colour").status_code == 400
+
+
+def test_tags_and_deleting_tags(zotero_emu: ZoteroEmulator, zot: zotero.Zotero) -> None:
+    create_one(zot, preprint(tags=[{"tag": "nlp"}, {"tag": "Computer Science", "type": 1}]))
+    assert sorted(zot.tags()) == ["Computer Science", "nlp"]
+    assert zot.delete_tags("nlp") is True  # reads the version from GET tags, then DELETE
+    assert zot.tags() == ["Computer Science"]
+    assert zot.deleted(since=1)["tags"] == ["nlp"]
+
+
+def test_only_api_version_3(zotero_emu: ZoteroEmulator, http: requests.Session) -> None:
+    older = call(http, zotero_emu, "GET", "/users/1/items", headers={"Zotero-API-Version": "2"})
+    assert older.status_code == 400
+    assert call(http, zotero_emu, "GET", "/users/1/items", v="2").status_code == 400
+
+
+def test_concurrent_writers_get_distinct_versions(zotero_emu: ZoteroEmulator) -> None:
+    def write(batch: int) -> dict[str, Any]:
+        with requests.Session() as session:
+            session.trust_env = False
+            return post_items(session, zotero_emu, [preprint(title=f"{batch}-{i}") for i in range(10)])
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        reports = list(pool.map(write, range(4)))
+    versions = [o["version"] for r in reports for o in r["successful"].values()]
+    assert sorted(versions) == list(range(1, 41))
+    assert zotero_emu.library().version == 40
 
 
 # -- 4-5. batch writes and client keys -----------------------------------------------------
