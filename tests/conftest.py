@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+pytest_plugins = ["servers.zotero_fixtures"]
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 SHARED = ROOT.parent / "shared"
@@ -32,6 +34,8 @@ def isolated_dirs(
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    # Retries wait for real; keep them short so fault tests stay fast.
+    monkeypatch.setenv("ZOTSYNC_ZOTERO_BACKOFF", "0.01")
     yield home
 
 

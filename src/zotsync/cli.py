@@ -16,9 +16,12 @@ from typing import Any
 import click
 
 from zotsync import __version__
+from zotsync.commands.collections import collections
 from zotsync.commands.common import RunContext
 from zotsync.commands.config import config_command
+from zotsync.commands.login import login
 from zotsync.commands.parse import parse
+from zotsync.commands.push import push
 from zotsync.errors import ExitCode, ZotsyncError, exit_code_for, redact
 
 EPILOG = """\b
@@ -74,6 +77,9 @@ def cli(ctx: click.Context) -> None:
 
 cli.add_command(parse)
 cli.add_command(config_command)
+cli.add_command(push)
+cli.add_command(collections)
+cli.add_command(login)
 
 
 def main(argv: list[str] | None = None) -> None:

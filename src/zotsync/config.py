@@ -111,6 +111,12 @@ SETTINGS: tuple[Setting, ...] = (
             _library_type, "user", "'user' or 'group'"),
     Setting("zotero_url", "zotero", "url", ("ZOTSYNC_ZOTERO_URL",), _url,
             "https://api.zotero.org", "Zotero Web API base URL (self-hosted servers, tests)"),
+    Setting("zotero_retries", "zotero", "retries", ("ZOTSYNC_ZOTERO_RETRIES",), _positive_int, 5,
+            "attempts per Zotero request on rate limits, server and network errors"),
+    Setting("zotero_backoff", "zotero", "backoff", ("ZOTSYNC_ZOTERO_BACKOFF",), _positive_float, 2.0,
+            "first wait in seconds when Zotero gives no Retry-After (doubles each try)"),
+    Setting("zotero_timeout", "zotero", "timeout", ("ZOTSYNC_ZOTERO_TIMEOUT",), _positive_float, 60.0,
+            "seconds to wait for one Zotero response"),
     Setting("arxiv_url", "arxiv", "url", ("ZOTSYNC_ARXIV_URL",), _url,
             "https://export.arxiv.org/api/query", "arXiv API query endpoint"),
     Setting("arxiv_delay", "arxiv", "delay", ("ZOTSYNC_ARXIV_DELAY",), _positive_float, 3.0,
@@ -133,6 +139,9 @@ class Settings:
     library_id: str | None = None
     library_type: str = "user"
     zotero_url: str = "https://api.zotero.org"
+    zotero_retries: int = 5
+    zotero_backoff: float = 2.0
+    zotero_timeout: float = 60.0
     arxiv_url: str = "https://export.arxiv.org/api/query"
     arxiv_delay: float = 3.0
     hf_url: str = "https://huggingface.co"

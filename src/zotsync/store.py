@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from zotsync.core.identity import doi_key, title_fingerprint
+from zotsync.core.identity import paper_keys as identity_keys
 from zotsync.core.paper import Paper
 from zotsync.errors import StoreError
 
@@ -32,15 +32,7 @@ CREATE TABLE IF NOT EXISTS sightings (
 
 def paper_keys(paper: Paper) -> list[str]:
     """The keys a paper is remembered under: every identifier it has, and its title."""
-    keys = []
-    if paper.arxiv_id:
-        keys.append(f"arxiv:{paper.arxiv_id}")
-    if paper.doi:
-        keys.append(f"doi:{doi_key(paper.doi)}")
-    fingerprint = title_fingerprint(paper.title)
-    if fingerprint:
-        keys.append(f"title:{fingerprint}")
-    return keys
+    return identity_keys(paper.arxiv_id, paper.doi, paper.title)
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,6 +128,20 @@ def title_fingerprint(title: str) -> str:
     return s.strip().casefold()
 
 
+def paper_keys(arxiv_id: str | None, doi: str | None, title: str) -> list[str]:
+    """Every key a paper is known by, strongest first: `arxiv:<id>`, `doi:<doi>`,
+    `title:<fingerprint>`. The first is the paper's identity in the store."""
+    keys = []
+    if arxiv_id:
+        keys.append(f"arxiv:{arxiv_id}")
+    if doi:
+        keys.append(f"doi:{doi_key(doi)}")
+    fingerprint = title_fingerprint(title)
+    if fingerprint:
+        keys.append(f"title:{fingerprint}")
+    return keys
+
+
 def surname_initials(authors: tuple[str, ...] | list[str]) -> set[tuple[str, str]]:
     """(last name, first initial) pairs, folded, for Zotero's shared-author veto.
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from zotsync.core.identity import paper_keys
+
 SUMMARY_SECTIONS = ("motivation", "method", "result", "conclusion")
 
 
@@ -99,6 +101,12 @@ class Paper:
     @property
     def n_authors(self) -> int | None:
         return len(self.authors) if self.authors else self.author_count
+
+    @property
+    def identity(self) -> str:
+        """The paper's strongest key: `arxiv:<id>`, else `doi:<doi>`, else `title:<fp>`."""
+        keys = paper_keys(self.arxiv_id, self.doi, self.title)
+        return keys[0] if keys else f"title:{self.title}"
 
     @property
     def label(self) -> str:

@@ -52,6 +52,20 @@ class WrittenNote:
 
 
 @dataclass(frozen=True, slots=True)
+class ReservedKeys:
+    """Keys an earlier, interrupted push chose for a paper's new objects.
+
+    Reusing them makes an interrupted push and its re-run write the *same* objects, so
+    even a request that was still in flight when the first run died cannot add a
+    second copy: whichever arrives second is refused as already existing.
+    """
+
+    item: str
+    note: str
+    attachment: str
+
+
+@dataclass(frozen=True, slots=True)
 class PushOptions:
     tags: tuple[str, ...] = ()
     notes: bool = True
@@ -153,13 +167,16 @@ class Plan:
 
 
 def resolve_collection(
-    path: Sequence[str], collections: Iterable[Collection], new_key: Callable[[], str]
+    path: Sequence[str], collections: Iterable[Collection], new_key: Callable[[], str],
+    reserved: Mapping[tuple[str | None, str], str] | None = None,
 ) -> tuple[str, tuple[CollectionStep, ...]]:
     """The key of collection `path` ("A/B/C" split), and the steps creating what is missing.
 
     Names compare exactly as Zotero shows them, after trimming; of two same-named
-    siblings the one with the lowest key is used (stable across runs).
+    siblings the one with the lowest key is used (stable across runs). `reserved` maps
+    (parent key, name) to the key an interrupted push chose for that collection.
     """
+    reserved = reserved or {}
     if not path:
         raise ValueError("empty collection path")
     existing = sorted(collections, key=lambda c: c.key)
@@ -169,7 +186,7 @@ def resolve_collection(
         match = next((c for c in existing if c.parent == parent and c.name.strip() == name), None)
         if match is None:
             for rest in path[depth:]:
-                step = CollectionStep(new_key(), rest, parent)
+                step = CollectionStep(reserved.get((parent, rest)) or new_key(), rest, parent)
                 steps.append(step)
                 parent = step.key
             break
@@ -207,22 +224,31 @@ def plan_push(
     options: PushOptions,
     new_key: Callable[[], str],
     written_notes: Mapping[str, WrittenNote] | None = None,
+    reserved: Mapping[str, ReservedKeys] | None = None,
     collection_path: Sequence[str] = (),
     new_collections: Sequence[CollectionStep] = (),
 ) -> Plan:
     """Decide what to write for each paper (see the module docstring).
 
-    `written_notes` maps an item key to the note zotsync last wrote for it.
+    `written_notes` maps an item key to the note zotsync last wrote for it; `reserved`
+    maps a paper's identity to the keys an interrupted push chose for it.
     """
     written_notes = written_notes or {}
+    reserved = reserved or {}
     planned: list[PaperPlan] = []
     for paper in papers:
+        keys = reserved.get(paper.identity)
         existing = find_existing(paper, library.candidates(paper))
+
+        def note_keys(keys: ReservedKeys | None = keys) -> str:
+            return keys.note if keys else new_key()
+
         if existing is None:
-            item_key = new_key()
+            item_key = keys.item if keys else new_key()
             note, note_key, note_version, html_text = _plan_note(
-                paper, item_key, [], None, options, new_key)
-            attachment = new_key() if options.pdf_link and paper.arxiv_id else None
+                paper, item_key, [], None, options, note_keys)
+            attachment = (keys.attachment if keys else new_key()) if (
+                options.pdf_link and paper.arxiv_id) else None
             planned.append(PaperPlan(paper, ItemAction.CREATE, item_key, None, note, note_key,
                                      note_version, html_text, attachment))
             continue
@@ -237,7 +263,7 @@ def plan_push(
             continue
         note, note_key, note_version, html_text = _plan_note(
             paper, existing.key, library.children(existing.key), written_notes.get(existing.key),
-            options, new_key)
+            options, note_keys)
         planned.append(PaperPlan(paper, action, existing.key, existing, note, note_key, note_version,
                                  html_text))
     return Plan(tuple(collection_path), collection_key, tuple(new_collections), tuple(planned), options)

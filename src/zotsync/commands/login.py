@@ -1,0 +1,83 @@
+"""`zotsync login`: check a Zotero API key and store it in the config file (0600)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from typing import Any
+
+import click
+
+from zotsync.commands.common import RunContext, note, pass_run
+from zotsync.config import save_settings
+from zotsync.errors import ConfigError, ZoteroError, register_secret
+from zotsync.zotero.web import ZoteroWeb
+
+
+def _writable_groups(client: ZoteroWeb, info: dict[str, Any]) -> list[tuple[str, str]]:
+    """(group ID, name) of the groups the key can write to."""
+    groups_access = (info.get("access") or {}).get("groups") or {}
+    user_id = str(info.get("userID"))
+    found = client.get_json(f"/users/{user_id}/groups", {"format": "json", "limit": 100})
+    names = {str(g.get("id")): (g.get("data") or {}).get("name", "") for g in (found.data if found else [])}
+    writable = []
+    for group_id, name in sorted(names.items()):
+        rights = groups_access.get(group_id) or groups_access.get("all") or {}
+        if rights.get("write"):
+            writable.append((group_id, name))
+    return writable
+
+
+@click.command()
+@click.option("--group", "group_id", default=None, metavar="ID",
+              help="Use this group library instead of your personal library.")
+@click.option("--url", default=None, help="Zotero API base URL (default: api.zotero.org).")
+@pass_run
+def login(run: RunContext, group_id: str | None, url: str | None) -> None:
+    """Ask for your Zotero API key, check it, and save it for later commands.
+
+    Create a key at https://www.zotero.org/settings/keys with "Allow library access"
+    and "Allow write access" (and write access to any group you want to use). The key
+    is read with hidden input (or from ZOTERO_API_KEY), checked against /keys/current,
+    and written with your user ID to the config file, readable only by you (0600). It
+    is never printed.
+    """
+    if url:
+        run.overrides["zotero_url"] = url
+    settings = run.settings
+    key = settings.api_key
+    if not key:
+        if not sys.stdin.isatty():
+            key = sys.stdin.readline().strip()
+        else:
+            key = click.prompt("Zotero API key", hide_input=True).strip()
+    if not key:
+        raise ConfigError("no API key given", hint="create one at https://www.zotero.org/settings/keys")
+    register_secret(key)
+    probe = ZoteroWeb(replace(settings, api_key=key, library_id="0", library_type="user"))
+    info = probe.key_info()
+    user_id = str(info.get("userID") or "")
+    if not user_id:
+        raise ZoteroError("Zotero did not say which user the key belongs to",
+                          hint="check ZOTSYNC_ZOTERO_URL points at a Zotero API")
+    user_access = (info.get("access") or {}).get("user") or {}
+    updates: dict[str, Any] = {"api_key": key}
+    if url:
+        updates["zotero_url"] = settings.zotero_url
+    writable = _writable_groups(probe, info)
+    if group_id:
+        if group_id not in {g for g, _ in writable}:
+            raise ZoteroError(f"key lacks write access to group library {group_id}",
+                              hint="allow write access to that group at zotero.org/settings/keys")
+        updates |= {"library_id": group_id, "library_type": "group"}
+        target = f"group library {group_id}"
+    else:
+        updates |= {"library_id": user_id, "library_type": "user"}
+        target = f"your library (user {user_id})"
+        if not user_access.get("write"):
+            note("warning: this key cannot write to your personal library: push will fail "
+                 "(allow write access at zotero.org/settings/keys)")
+    path = save_settings(updates)
+    note(f"logged in as {info.get('username') or user_id}: using {target}; saved to {path} (mode 0600)")
+    for gid, name in writable:
+        note(f"  writable group: {gid}  {name}  (use: zotsync login --group {gid})")

@@ -1,0 +1,198 @@
+"""`zotsync push`: put papers into a Zotero collection with their TL;DR notes, once."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from zotsync.commands.common import (
+    RunContext,
+    as_of_option,
+    emit_json,
+    files_argument,
+    format_option,
+    json_option,
+    note,
+    pass_run,
+    resolve_as_of,
+)
+from zotsync.commands.parse import report_counts
+from zotsync.core.paper import Paper
+from zotsync.core.selection import select_papers, split_selectors
+from zotsync.core.sync_plan import ItemAction, NoteAction, PaperPlan, Plan, PushOptions
+from zotsync.errors import SyncFailed, ZotsyncError
+from zotsync.inputs import load_papers
+from zotsync.sync import Library, open_library, plan_for
+from zotsync.sync_apply import SyncReport, apply_plan
+
+_ACTION_TEXT = {
+    ItemAction.CREATE: "create",
+    ItemAction.FILE: "file existing",
+    ItemAction.FILED: "already in collection",
+    ItemAction.SKIP: "skip (in library)",
+}
+_NOTE_TEXT = {
+    NoteAction.CREATE: "create",
+    NoteAction.UPDATE: "update",
+    NoteAction.LEAVE: "unchanged",
+    NoteAction.KEEP_EDITED: "edited in Zotero: kept",
+    NoteAction.NONE: "-",
+}
+
+
+def selected_papers(papers: list[Paper], select: Sequence[str]) -> list[Paper]:
+    selectors = split_selectors(select)
+    if not selectors:
+        return papers
+    chosen, unknown = select_papers(papers, selectors)
+    if unknown:
+        raise ZotsyncError(f"--select: no paper {', '.join(unknown)} in the digests",
+                           hint="use arXiv IDs or DOIs as `zotsync parse` lists them")
+    return chosen
+
+
+def paper_plan_json(plan: PaperPlan) -> dict[str, Any]:
+    return {
+        "arxiv_id": plan.paper.arxiv_id,
+        "doi": plan.paper.doi,
+        "title": plan.paper.title,
+        "action": plan.action.value,
+        "item_key": plan.item_key,
+        "note": plan.note.value,
+        "note_key": plan.note_key,
+        "pdf_link": plan.attachment_key is not None,
+    }
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "collection": "/".join(plan.collection_path),
+        "collection_key": plan.collection_key,
+        "collections_to_create": [step.name for step in plan.new_collections],
+        "counts": plan.counts(),
+        "write_requests": len(plan.batches()) + (1 if plan.new_collections else 0),
+        "papers": [paper_plan_json(p) for p in plan.papers],
+    }
+
+
+def print_plan(plan: Plan) -> None:
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table(title=f"Push plan: {'/'.join(plan.collection_path)}", title_justify="left")
+    table.add_column("arXiv")
+    table.add_column("Title", overflow="fold", ratio=3)
+    table.add_column("Item")
+    table.add_column("Note")
+    for paper in plan.papers:
+        table.add_row(paper.paper.arxiv_id or paper.paper.doi or "-", paper.paper.title,
+                      _ACTION_TEXT[paper.action], _NOTE_TEXT[paper.note])
+    console = Console(soft_wrap=False)
+    console.print(table)
+    if plan.new_collections:
+        console.print("collections to create: " + " / ".join(s.name for s in plan.new_collections))
+
+
+def summary_line(report: SyncReport) -> str:
+    c = report.counts()
+    return (f"created {c['created']}, filed {c['filed']}, notes created {c['notes_created']}, "
+            f"notes updated {c['notes_updated']}, unchanged {c['unchanged']}, failed {c['failed']}")
+
+
+def _apply_with_progress(plan: Plan, library: Library) -> SyncReport:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn  # noqa: PLC0415
+
+    total = len(plan.papers)
+    with Progress(TextColumn("pushing"), BarColumn(), MofNCompleteColumn(), transient=True,
+                  disable=not sys.stderr.isatty(), console=_stderr_console()) as progress:
+        task = progress.add_task("push", total=total)
+        return apply_plan(plan, library.target, library.index,
+                          on_progress=lambda n: progress.advance(task, n))
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console  # noqa: PLC0415
+
+    return Console(stderr=True)
+
+
+@click.command()
+@files_argument
+@click.option("--collection", "-c", required=True, metavar='"A/B/C"',
+              help="Target collection path; missing collections are created (nested).")
+@click.option("--select", "select", multiple=True, metavar="ID,...",
+              help="Only these papers (arXiv IDs in any spelling, or DOIs). Repeatable.")
+@click.option("--tag", "tags", multiple=True, metavar="T", help="Add this tag to new items. Repeatable.")
+@click.option("--notes/--no-notes", default=True, show_default=True,
+              help="Attach the digest's TL;DR and sections as a child note.")
+@click.option("--pdf-link/--no-pdf-link", default=None,
+              help="Attach a link to the arXiv PDF to new items [default: on].")
+@click.option("--if-exists", type=click.Choice(["file", "skip"]), default="file", show_default=True,
+              help="A paper already in the library: add it to the collection, or leave it.")
+@click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
+@format_option
+@as_of_option
+@json_option
+@pass_run
+def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple[str, ...],
+         tags: tuple[str, ...], notes: bool, pdf_link: bool | None, if_exists: str, dry_run: bool,
+         fmt: str | None, as_of: Any, as_json: bool) -> None:
+    """Push papers from digests into a Zotero collection, never duplicating.
+
+    Each paper becomes a preprint item as Zotero's arXiv translator makes it, with
+    the digest's Chinese TL;DR and sections as a child note and a link to the PDF. A
+    paper already in the library (by arXiv ID, DOI or title, also items you added
+    yourself) is filed into the collection instead; its zotsync note is updated when
+    the digest's summary changed, never when you edited it in Zotero. Running the
+    same push again writes nothing.
+
+    \b
+    Examples:
+      zotsync push digest.md --collection "Reading/2025-06" --dry-run
+      zotsync push digest.md -c Reading --select 2506.02013,2506.02044 --tag digest
+    """
+    settings = run.settings
+    loaded = load_papers(list(files), fmt, as_of=resolve_as_of(as_of))
+    report_counts(loaded, len(files))
+    papers = selected_papers(loaded.papers, select)
+    options = PushOptions(tags=tuple(tags), notes=notes,
+                          pdf_link=settings.pdf_link if pdf_link is None else pdf_link,
+                          if_exists=if_exists)
+    library: Library | None = None
+    if settings.api_key and settings.library_id:
+        library = open_library(settings, run.store)
+    elif not dry_run:
+        raise ZotsyncError("no Zotero credentials",
+                           hint="run `zotsync login` (or set ZOTERO_API_KEY and ZOTERO_LIBRARY_ID); "
+                                "--dry-run shows the plan without them")
+    else:
+        note("no Zotero credentials: planning against an empty library (run `zotsync login`)")
+    plan = plan_for(papers, library, collection, options)
+    if dry_run or library is None:
+        if as_json:
+            emit_json({"dry_run": True, "plan": plan_json(plan)})
+        else:
+            print_plan(plan)
+        counts = plan.counts()
+        note(f"plan: create {counts['create']}, file {counts['file']}, notes create "
+             f"{counts['note_create']}, update {counts['note_update']}; "
+             f"{plan_json(plan)['write_requests']} write requests (dry run: nothing written)")
+        return
+    report = _apply_with_progress(plan, library) if plan.writes else apply_plan(
+        plan, library.target, library.index)
+    note(summary_line(report))
+    for result in report.failed:
+        note(f"failed: {result.paper.label}: {result.reason}")
+    if as_json:
+        emit_json({
+            "dry_run": False,
+            "plan": plan_json(plan),
+            "counts": report.counts(),
+            "results": [paper_plan_json(r.plan) | {"ok": r.ok, "reason": r.reason} for r in report.results],
+        })
+    if report.failed:
+        raise SyncFailed(f"{len(report.failed)} of {len(report.results)} papers were not synced",
+                         hint="see the reasons above; run again to retry them")

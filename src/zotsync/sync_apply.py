@@ -1,0 +1,245 @@
+"""Apply a push plan to a library, exactly once whatever happens. The `apply` edge.
+
+Every new object has a client-generated key and `version: 0`, so sending it twice
+can never make two: the second attempt is refused (412) for an existing key, which
+is confirmed by reading the keys back. A batch resent after a dropped connection
+keeps its write token; "write token already used" means the first attempt was
+applied, which is confirmed the same way. Transient per-object failures (500, a
+locked library) are retried once; a stale version (412 on an existing item) makes
+the index refresh and those papers be planned again; anything else is reported
+with the server's reason. A crash between batches loses nothing: the next run's
+index refresh sees what was written and plans only the rest.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from zotsync.core.paper import Paper
+from zotsync.core.sync_plan import (
+    ItemAction,
+    NoteAction,
+    PaperPlan,
+    Plan,
+    ReservedKeys,
+    plan_push,
+    text_hash,
+)
+from zotsync.errors import ZoteroError
+from zotsync.zotero.api import LibraryTarget, WriteReport, new_object_key
+from zotsync.zotero.index import LibraryIndex
+from zotsync.zotero.web import WriteTokenUsed
+
+
+@dataclass(slots=True)
+class PaperResult:
+    plan: PaperPlan
+    ok: bool = True
+    reason: str | None = None
+
+    @property
+    def paper(self) -> Paper:
+        return self.plan.paper
+
+
+@dataclass(slots=True)
+class SyncReport:
+    results: list[PaperResult] = field(default_factory=list)
+    collections_created: int = 0
+    cancelled: bool = False
+
+    @property
+    def failed(self) -> list[PaperResult]:
+        return [r for r in self.results if not r.ok]
+
+    def counts(self) -> dict[str, int]:
+        ok = [r for r in self.results if r.ok]
+        return {
+            "created": sum(r.plan.action is ItemAction.CREATE for r in ok),
+            "filed": sum(r.plan.action is ItemAction.FILE for r in ok),
+            "already_filed": sum(r.plan.action is ItemAction.FILED for r in ok),
+            "skipped": sum(r.plan.action is ItemAction.SKIP for r in ok),
+            "notes_created": sum(r.plan.note is NoteAction.CREATE for r in ok),
+            "notes_updated": sum(r.plan.note is NoteAction.UPDATE for r in ok),
+            "notes_kept_edited": sum(r.plan.note is NoteAction.KEEP_EDITED for r in ok),
+            "unchanged": sum(not r.plan.writes for r in ok),
+            "failed": len(self.results) - len(ok),
+            "collections_created": self.collections_created,
+        }
+
+
+@dataclass(slots=True)
+class _Sent:
+    """One object of a batch and the paper it belongs to."""
+
+    plan: PaperPlan
+    obj: dict[str, Any]
+
+
+def _reason(failure: Mapping[str, Any]) -> str:
+    message = html.unescape(str(failure.get("message") or "")).strip()
+    return f"{failure.get('code', '?')} {message}".strip()
+
+
+class Applier:
+    def __init__(self, plan: Plan, target: LibraryTarget, index: LibraryIndex, *,
+                 on_progress: Callable[[int], None] | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> None:
+        self.plan = plan
+        self.target = target
+        self.index = index
+        self.on_progress = on_progress or (lambda _n: None)
+        self.should_stop = should_stop or (lambda: False)
+        self.report = SyncReport()
+
+    # -- collections -------------------------------------------------------------------
+
+    def _create_collections(self) -> None:
+        payload = [step.payload() for step in self.plan.new_collections]
+        if not payload:
+            return
+        pending = [(f"collection:{s.parent or ''}/{s.name}", ReservedKeys(s.key, "", ""))
+                   for s in self.plan.new_collections]
+        self.index.reserve(pending)
+        try:
+            report = self.target.write_collections(payload)
+        except WriteTokenUsed:
+            report = WriteReport()
+        existing = {c["key"]: c for c in self.target.all_collections().data} if (
+            report.failed or not report.successful) else {}
+        for index, step in enumerate(self.plan.new_collections):
+            if index in report.successful:
+                continue
+            failure = report.failed.get(index, {})
+            if step.key in existing or failure.get("code") == 412:  # created by an earlier attempt
+                continue
+            raise ZoteroError(f"cannot create collection {step.name!r}: {_reason(failure)}",
+                              hint="check the name (1-255 characters) and your write access")
+        self.report.collections_created = len(payload)
+        self.index.release(identity for identity, _ in pending)
+        self.index.record_collections(
+            [{"key": s.key, "version": 0, "data": {"name": s.name, "parentCollection": s.parent}}
+             for s in self.plan.new_collections])
+
+    # -- items -------------------------------------------------------------------------
+
+    def _send(self, sent: Sequence[_Sent]) -> WriteReport:
+        objects = [s.obj for s in sent]
+        try:
+            report = self.target.write_items(objects)
+        except WriteTokenUsed:  # the first attempt was applied before its answer was lost
+            return self._confirm(sent, WriteReport())
+        if any(f.get("code") == 412 and sent[i].obj.get("version") == 0 for i, f in report.failed.items()):
+            report = self._confirm(sent, report)
+        return report
+
+    def _confirm(self, sent: Sequence[_Sent], report: WriteReport) -> WriteReport:
+        """Read back the objects whose outcome is unknown; those found were written."""
+        unknown = [i for i in range(len(sent)) if i not in report.successful and i not in report.unchanged
+                   and report.failed.get(i, {}).get("code", 412) == 412]
+        found = {obj["key"]: obj for obj in self.target.items_by_key([sent[i].obj["key"] for i in unknown])}
+        for i in unknown:
+            obj = found.get(sent[i].obj["key"])
+            sent_version = int(sent[i].obj.get("version") or 0)
+            if obj is not None and (sent_version == 0 or int(obj["version"]) > sent_version):
+                report.successful[i] = obj
+                report.failed.pop(i, None)
+            elif i not in report.failed:
+                report.failed[i] = {"code": 0, "message": "not written (no answer from Zotero)"}
+        return report
+
+    def _write_batch(self, papers: Sequence[PaperPlan]) -> None:
+        sent = [_Sent(p, obj) for p in papers
+                for obj in p.objects(self.plan.collection_key, self.plan.options)]
+        self.index.reserve(
+            (p.paper.identity, ReservedKeys(p.item_key, p.note_key or "", p.attachment_key or ""))
+            for p in papers if p.action is ItemAction.CREATE or p.note is NoteAction.CREATE)
+        report = self._send(sent)
+        transient = {i for i, f in report.failed.items() if f.get("code") in {500, 502, 503, 504}
+                     or (f.get("code") == 409 and "locked" in str(f.get("message", "")))}
+        retried_keys = {sent[i].obj["key"] for i in transient}
+        # Children that failed only because their parent did go along with it.
+        orphans = {i for i, f in report.failed.items() if f.get("code") == 409
+                   and sent[i].obj.get("parentItem") in retried_keys}
+        retry = sorted(transient | orphans)
+        if retry:  # transient per-object failures: once more, in one request
+            again = self._send([sent[i] for i in retry])
+            for new_index, old_index in enumerate(retry):
+                if new_index in again.successful:
+                    report.successful[old_index] = again.successful[new_index]
+                    report.failed.pop(old_index, None)
+                elif new_index in again.failed:
+                    report.failed[old_index] = again.failed[new_index]
+        stale = {sent[i].plan.item_key for i, f in report.failed.items()
+                 if f.get("code") == 412 and int(sent[i].obj.get("version") or 0) > 0}
+        self._record(sent, report, exclude=stale)
+        if stale:
+            self._replan([p for p in papers if p.item_key in stale])
+
+    def _record(self, sent: Sequence[_Sent], report: WriteReport, *, exclude: set[str]) -> None:
+        self.index.record_written([obj for obj in report.successful.values() if "data" in obj])
+        failures: dict[str, str] = {}
+        for i, failure in report.failed.items():
+            failures.setdefault(sent[i].plan.item_key, _reason(failure))
+        self.index.release(item.plan.paper.identity for item in sent
+                           if item.plan.item_key not in failures and item.plan.item_key not in exclude)
+        notes = []
+        seen: set[str] = set()
+        for item in sent:
+            plan = item.plan
+            if plan.item_key in exclude or plan.item_key in seen:
+                continue
+            seen.add(plan.item_key)
+            reason = failures.get(plan.item_key)
+            self.report.results.append(PaperResult(plan, ok=reason is None, reason=reason))
+        for i, item in enumerate(sent):
+            if i in report.successful and item.obj.get("itemType", "note") == "note" and "note" in item.obj:
+                notes.append((item.plan.item_key, item.obj["key"], text_hash(item.obj["note"])))
+        if notes:
+            self.index.remember_notes(notes)
+
+    def _replan(self, papers: Sequence[PaperPlan]) -> None:
+        """Items changed in Zotero since the index was read: refresh, plan, send once."""
+        self.index.refresh(self.target)
+        fresh = plan_push([p.paper for p in papers], self.index, self.plan.collection_key,
+                          options=self.plan.options, new_key=new_object_key,
+                          written_notes=self.index.written_notes())
+        sent = [_Sent(p, obj) for p in fresh.papers
+                for obj in p.objects(self.plan.collection_key, self.plan.options)]
+        report = self._send(sent) if sent else WriteReport()
+        self._record(sent, report, exclude=set())
+        done = {s.plan.item_key for s in sent}
+        self.report.results.extend(PaperResult(p) for p in fresh.papers if p.item_key not in done)
+
+    def run(self) -> SyncReport:
+        self._create_collections()
+        for paper in self.plan.papers:
+            if not paper.objects(self.plan.collection_key, self.plan.options):
+                self.report.results.append(PaperResult(paper))
+        unwritten = len(self.report.results)
+        self.on_progress(unwritten)
+        for batch in self.plan.batches():
+            if self.should_stop():
+                self.report.cancelled = True
+                self.report.results.extend(PaperResult(p, ok=False, reason="cancelled before sending")
+                                           for p in batch)
+                continue
+            self._write_batch(batch)
+            self.on_progress(len(batch))
+        if self.plan.writes:
+            # Catch the index up with what was just written (our own objects come back
+            # with the versions already recorded, so this costs no item fetches), so
+            # the next run starts with a single "not modified" answer.
+            self.index.refresh(self.target)
+        return self.report
+
+
+def apply_plan(plan: Plan, target: LibraryTarget, index: LibraryIndex, *,
+               on_progress: Callable[[int], None] | None = None,
+               should_stop: Callable[[], bool] | None = None) -> SyncReport:
+    """Write the plan; returns what happened to each paper. Raises ZoteroError only when
+    the library cannot be written at all (auth, network, rate limits outlasted)."""
+    return Applier(plan, target, index, on_progress=on_progress, should_stop=should_stop).run()

@@ -1,0 +1,82 @@
+"""The small interface the sync engine needs from a Zotero library.
+
+`ZoteroWeb` (zotsync.zotero.web) implements it over the Web API; the Zotero desktop
+local API (`/api/` on port 23119, same protocol since Zotero 10) can implement it too
+without the planner or the engine changing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+KEY_ALPHABET = "23456789ABCDEFGHIJKLMNPQRSTUVWXYZ"
+
+
+def new_object_key() -> str:
+    """A client-generated object key: 8 characters of Zotero's key alphabet."""
+    return "".join(secrets.choice(KEY_ALPHABET) for _ in range(8))
+
+
+@dataclass(frozen=True, slots=True)
+class Versioned:
+    """A response's data with the library version it reflects (`Last-Modified-Version`)."""
+
+    data: Any
+    version: int
+
+
+@dataclass(slots=True)
+class WriteReport:
+    """A batch write's outcome, by index of the object sent."""
+
+    successful: dict[int, dict[str, Any]] = field(default_factory=dict)  # full objects
+    unchanged: dict[int, str] = field(default_factory=dict)
+    failed: dict[int, dict[str, Any]] = field(default_factory=dict)  # {code, message, key?, data?}
+    version: int = 0  # library version after the write
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any], version: int) -> WriteReport:
+        def by_index(name: str) -> dict[int, Any]:
+            section = document.get(name) or {}
+            return {int(index): value for index, value in section.items()}
+
+        successful = by_index("successful")
+        for index, key in by_index("success").items():  # deprecated map, older servers
+            successful.setdefault(index, {"key": key})
+        return cls(successful, by_index("unchanged"), by_index("failed"), version)
+
+
+class LibraryTarget(Protocol):
+    """What the engine asks of a library. All methods raise ZoteroError on failure."""
+
+    library_label: str  # "user library 123" / "group library 42", for messages
+
+    def item_versions(self, since: int) -> Versioned | None:
+        """`{key: version}` of items changed after `since`; None when nothing changed."""
+        ...
+
+    def all_items(self) -> Iterator[Versioned]:
+        """Every item (children and trash included), page by page."""
+        ...
+
+    def items_by_key(self, keys: Sequence[str]) -> list[dict[str, Any]]: ...
+
+    def deleted(self, since: int) -> Versioned: ...
+
+    def all_collections(self) -> Versioned: ...
+
+    def write_items(self, objects: Sequence[Mapping[str, Any]]) -> WriteReport:
+        """POST up to 50 objects; retried safely (same write token) on transport errors."""
+        ...
+
+    def write_collections(self, objects: Sequence[Mapping[str, Any]]) -> WriteReport: ...
+
+    def check_write_access(self) -> None:
+        """Raise ZoteroError with the fix when the key cannot write to this library."""
+        ...
+
+
+Progress = Callable[[int], None]

@@ -1,0 +1,277 @@
+"""The Zotero Web API as the sync engine's `LibraryTarget`, through pyzotero.
+
+pyzotero gives the session: its HTTP client, endpoint and authentication headers
+(`zot.client`, `zot.endpoint`, `zot.default_headers()`), and `key_info()`. Requests
+go through one function here because the engine needs what pyzotero's own methods
+do not offer: conditional reads (`If-Modified-Since-Version` -> 304), batch writes
+that keep *their* write token across retries (pyzotero makes a new token per call,
+so a resent batch could not be recognised as already applied), and one retry policy
+for every request: `Backoff` honoured after any response, `Retry-After` on 429 and
+503, exponential waits otherwise, bounded attempts. The API key never appears in an
+exception or message raised from here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx2  # pyzotero's HTTP client library (a pyzotero dependency)
+from pyzotero import zotero
+
+from zotsync.config import Settings
+from zotsync.errors import ConfigError, ZoteroError, register_secret
+from zotsync.zotero.api import KEY_ALPHABET, Versioned, WriteReport
+
+log = logging.getLogger(__name__)
+
+_RETRY_STATUSES = {429, 500, 502, 503, 504}
+_TOKEN_USED = re.compile(r"write token already used", re.IGNORECASE)
+_LOCKED = re.compile(r"locked", re.IGNORECASE)
+
+
+class WriteTokenUsed(ZoteroError):
+    """The server had already applied a request with this write token."""
+
+
+def write_token() -> str:
+    import secrets  # noqa: PLC0415
+
+    return "".join(secrets.choice(KEY_ALPHABET) for _ in range(32))
+
+
+def _seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+class ZoteroWeb:
+    """One library (user or group) on a Zotero Web API server."""
+
+    def __init__(self, settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        if not settings.api_key:
+            raise ConfigError("no Zotero API key", hint="run `zotsync login`, or set ZOTERO_API_KEY")
+        if not settings.library_id:
+            raise ConfigError("no Zotero library ID",
+                              hint="run `zotsync login`, or set ZOTERO_LIBRARY_ID")
+        register_secret(settings.api_key)
+        self.settings = settings
+        self.library_id = settings.library_id
+        self.library_type = settings.library_type
+        self.library_label = f"{settings.library_type} library {settings.library_id}"
+        self.prefix = settings.library_prefix
+        self._sleep = sleep
+        client = httpx2.Client(follow_redirects=True, timeout=settings.zotero_timeout)
+        self.zot = zotero.Zotero(settings.library_id, settings.library_type, settings.api_key,
+                                 client=client)
+        self.zot.endpoint = settings.zotero_url
+        self.client = client
+        self._backoff_until = 0.0
+        self.requests = 0  # HTTP requests sent (for reports and benchmarks)
+
+    # -- transport ------------------------------------------------------------------
+
+    def _url(self, path: str) -> str:
+        return f"{self.settings.zotero_url}{path}"
+
+    def _wait_backoff(self) -> None:
+        remaining = self._backoff_until - time.monotonic()
+        if remaining > 0:
+            self._sleep(remaining)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        ok: frozenset[int] = frozenset({200, 204}),
+    ) -> httpx2.Response:
+        """Send one request, retrying what may be retried, and return the response.
+
+        Retried: 429 and 503 (after `Retry-After`), other 5xx, 409 "library locked",
+        and transport errors — the same request, headers (write token) included.
+        Raises ZoteroError with a one-line explanation otherwise.
+        """
+        all_headers = {**self.zot.default_headers(), **(headers or {})}
+        if body is not None:
+            all_headers["Content-Type"] = "application/json"
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
+        attempts = max(1, self.settings.zotero_retries)
+        delay = self.settings.zotero_backoff
+        last_problem = ""
+        for attempt in range(1, attempts + 1):
+            self._wait_backoff()
+            self.requests += 1
+            try:
+                response = self.client.request(method, self._url(path), params=params,
+                                                   content=data, headers=all_headers)
+            except httpx2.TransportError as exc:
+                last_problem = f"network error ({type(exc).__name__})"
+                log.info("zotero %s %s: %s (attempt %d/%d)", method, path, last_problem, attempt, attempts)
+                if attempt < attempts:
+                    self._sleep(delay)
+                    delay *= 2
+                continue
+            backoff = _seconds(response.headers.get("Backoff"))
+            if backoff:
+                self._backoff_until = time.monotonic() + backoff
+            status = response.status_code
+            if status in ok or status == 304:
+                return response
+            retry_after = _seconds(response.headers.get("Retry-After"))
+            locked = status == 409 and _LOCKED.search(response.text or "") is not None
+            if status in _RETRY_STATUSES or locked:
+                last_problem = {429: "rate limited (429)", 503: "unavailable (503)"}.get(
+                    status, f"server error {status}" if not locked else "library locked (409)")
+                log.info("zotero %s %s: %s (attempt %d/%d)", method, path, last_problem, attempt, attempts)
+                if attempt < attempts:
+                    self._sleep(retry_after if retry_after is not None else delay)
+                    delay *= 2
+                continue
+            self._raise_for(status, response, method)
+        raise ZoteroError(
+            f"Zotero at {urlsplit(self.settings.zotero_url).netloc} kept failing: {last_problem} "
+            f"after {attempts} attempts",
+            hint="try again in a few minutes; nothing was lost, re-running resumes the job",
+        )
+
+    def _raise_for(self, status: int, response: httpx2.Response, method: str) -> None:
+        text = " ".join((response.text or "").split())[:200]
+        if status == 403:
+            if method == "GET":
+                raise ZoteroError(
+                    f"Zotero refused the API key for {self.library_label}: {text or 'forbidden'}",
+                    hint="check the key and library ID; run `zotsync login`")
+            raise ZoteroError(f"key lacks write access to {self.library_label}",
+                              hint="allow write access for it at zotero.org/settings/keys, "
+                                   "then run `zotsync login`")
+        if status == 404:
+            raise ZoteroError(f"{self.library_label} not found on {self.settings.zotero_url}",
+                              hint="check ZOTERO_LIBRARY_ID and ZOTERO_LIBRARY_TYPE")
+        if status == 412 and _TOKEN_USED.search(text):
+            raise WriteTokenUsed("write token already used")
+        if status == 412:
+            raise ZoteroError(f"{self.library_label} changed while writing (412): {text}",
+                              hint="run the command again")
+        raise ZoteroError(f"Zotero answered {status} to {method}: {text}",
+                          hint="run again; if it persists, report it with this message")
+
+    @staticmethod
+    def _version(response: httpx2.Response) -> int:
+        return int(response.headers.get("Last-Modified-Version") or 0)
+
+    def get_json(self, path: str, params: Mapping[str, Any] | None = None,
+                 headers: Mapping[str, str] | None = None) -> Versioned | None:
+        """GET a JSON document; None for 304 Not Modified."""
+        response = self.request("GET", path, params=params, headers=headers)
+        if response.status_code == 304:
+            return None
+        try:
+            document = response.json()
+        except ValueError:
+            raise ZoteroError(f"Zotero sent an unreadable answer to GET {path}",
+                              hint="check ZOTSYNC_ZOTERO_URL points at a Zotero API") from None
+        return Versioned(document, self._version(response))
+
+    # -- reads -------------------------------------------------------------------------
+
+    def key_info(self) -> dict[str, Any]:
+        """`/keys/current`: the key's user and access rights."""
+        found = self.get_json("/keys/current")
+        assert found is not None
+        return dict(found.data)
+
+    def check_write_access(self) -> None:
+        access = self.key_info().get("access") or {}
+        if self.library_type == "user":
+            allowed = bool((access.get("user") or {}).get("write"))
+        else:
+            groups = access.get("groups") or {}
+            rights = groups.get(str(self.library_id)) or groups.get("all") or {}
+            allowed = bool(rights.get("write"))
+        if not allowed:
+            raise ZoteroError(f"key lacks write access to {self.library_label}",
+                              hint="allow write access for it at zotero.org/settings/keys, "
+                                   "then run `zotsync login`")
+
+    def item_versions(self, since: int) -> Versioned | None:
+        return self.get_json(f"{self.prefix}/items", {"format": "versions", "since": since,
+                                                       "includeTrashed": 1},
+                             headers={"If-Modified-Since-Version": str(since)})
+
+    def all_items(self) -> Iterator[Versioned]:
+        yield from self._pages(f"{self.prefix}/items", {"format": "json", "includeTrashed": 1})
+
+    def _pages(self, path: str, params: Mapping[str, Any]) -> Iterator[Versioned]:
+        """Every page of a multi-object read, 100 at a time, stopping at `Total-Results`."""
+        start = 0
+        while True:
+            response = self.request("GET", path, params={**params, "limit": 100, "start": start})
+            try:
+                page = Versioned(response.json(), self._version(response))
+            except ValueError:
+                raise ZoteroError(f"Zotero sent an unreadable answer to GET {path}",
+                                  hint="check ZOTSYNC_ZOTERO_URL points at a Zotero API") from None
+            yield page
+            start += len(page.data)
+            total = response.headers.get("Total-Results")
+            if not page.data or (total is not None and start >= int(total)) or (
+                    total is None and len(page.data) < 100):
+                return
+
+    def items_by_key(self, keys: Sequence[str]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for offset in range(0, len(keys), 50):
+            chunk = keys[offset: offset + 50]
+            page = self.get_json(f"{self.prefix}/items",
+                                 {"format": "json", "itemKey": ",".join(chunk), "includeTrashed": 1,
+                                  "limit": 50})
+            assert page is not None
+            found.extend(page.data)
+        return found
+
+    def deleted(self, since: int) -> Versioned:
+        found = self.get_json(f"{self.prefix}/deleted", {"since": since})
+        assert found is not None
+        return found
+
+    def all_collections(self) -> Versioned:
+        collections: list[dict[str, Any]] = []
+        version = 0
+        for page in self._pages(f"{self.prefix}/collections", {"format": "json"}):
+            version = version or page.version
+            collections.extend(page.data)
+        return Versioned(collections, version)
+
+    # -- writes ------------------------------------------------------------------------
+
+    def _write(self, path: str, objects: Sequence[Mapping[str, Any]]) -> WriteReport:
+        if len(objects) > 50:
+            raise ValueError("at most 50 objects per write request")
+        token = write_token()
+        response = self.request("POST", f"{self.prefix}/{path}", body=list(objects),
+                                headers={"Zotero-Write-Token": token})
+        try:
+            document = response.json()
+        except ValueError:
+            raise ZoteroError(f"Zotero sent an unreadable write report for {path}",
+                              hint="run again: re-running never duplicates") from None
+        return WriteReport.from_json(document, self._version(response))
+
+    def write_items(self, objects: Sequence[Mapping[str, Any]]) -> WriteReport:
+        return self._write("items", objects)
+
+    def write_collections(self, objects: Sequence[Mapping[str, Any]]) -> WriteReport:
+        return self._write("collections", objects)

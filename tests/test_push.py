@@ -1,0 +1,262 @@
+"""`zotsync push` against the Zotero Web API emulator: real HTTP through pyzotero's client."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from servers.zotero_emulator import Fault, ZoteroEmulator
+from zotsync.core.zotero_item import NOTE_TAG
+
+DATA = Path(__file__).parent / "data"
+MD = str(DATA / "arxiv-daily-digest.md")
+IDS = ["2506.02013", "2506.02044", "2506.02263", "2506.02813", "2506.03088", "2505.21777",
+       "2506.02164", "2506.03089"]
+
+
+def items_of(emu: ZoteroEmulator, item_type: str) -> list[dict[str, Any]]:
+    return [i for i in emu.library().items.values() if i["itemType"] == item_type]
+
+
+def push(run_cli, emu: ZoteroEmulator, *args: str) -> Any:  # type: ignore[no-untyped-def]
+    return run_cli("push", MD, "--collection", "Reading/2025-06", *args, env=emu.env)
+
+
+def test_push_sample_creates_8_preprints_notes_and_pdfs_in_one_request(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    result = push(run_cli, zotero_emu, "--json")
+    assert result.exit_code == 0, result.stderr
+    preprints = items_of(zotero_emu, "preprint")
+    notes = items_of(zotero_emu, "note")
+    attachments = items_of(zotero_emu, "attachment")
+    assert sorted(p["archiveID"] for p in preprints) == sorted(f"arXiv:{i}" for i in IDS)
+    assert len(notes) == 8 and len(attachments) == 8
+    collections = zotero_emu.library().collections
+    reading = next(k for k, c in collections.items() if c["name"] == "Reading")
+    month = next(k for k, c in collections.items() if c["name"] == "2025-06")
+    assert collections[month]["parentCollection"] == reading
+    assert all(p["collections"] == [month] for p in preprints)
+    keys = {p["key"] for p in preprints}
+    assert all(n["parentItem"] in keys for n in notes + attachments)
+    assert all("本文提出" in n["note"] or "TL;DR" in n["note"] for n in notes)
+    assert all({"tag": NOTE_TAG, "type": 1} in n["tags"] for n in notes)
+    writes = zotero_emu.writes
+    assert [w.path for w in writes] == ["/users/1/collections", "/users/1/items"]
+    assert len(writes[1].json()) == 24
+    report = json.loads(result.stdout)
+    assert report["counts"]["created"] == 8 and report["counts"]["notes_created"] == 8
+
+
+def test_second_push_writes_nothing(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    assert push(run_cli, zotero_emu).exit_code == 0
+    zotero_emu.clear_log()
+    again = push(run_cli, zotero_emu)
+    assert again.exit_code == 0, again.stderr
+    assert zotero_emu.writes == []
+    assert len(zotero_emu.log) == 1  # one conditional read answered 304
+    assert zotero_emu.log[0].status == 304
+    assert "created 0, filed 0, notes created 0, notes updated 0, unchanged 8, failed 0" in again.stderr
+
+
+def test_dry_run_writes_nothing(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    result = push(run_cli, zotero_emu, "--dry-run", "--json")
+    assert result.exit_code == 0
+    assert zotero_emu.writes == []
+    plan = json.loads(result.stdout)["plan"]
+    assert plan["counts"]["create"] == 8
+    assert plan["collections_to_create"] == ["Reading", "2025-06"]
+    assert plan["write_requests"] == 2
+
+
+def test_select_and_tags(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    result = push(run_cli, zotero_emu, "--select", "arXiv:2506.02013v1,2506.02044", "--tag", "digest",
+                  "--no-pdf-link")
+    assert result.exit_code == 0, result.stderr
+    preprints = items_of(zotero_emu, "preprint")
+    assert sorted(p["archiveID"] for p in preprints) == ["arXiv:2506.02013", "arXiv:2506.02044"]
+    assert all({"tag": "digest"} in p["tags"] for p in preprints)
+    assert items_of(zotero_emu, "attachment") == []
+
+
+def test_unknown_select_is_a_usage_error(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    result = push(run_cli, zotero_emu, "--select", "2506.99999")
+    assert result.exit_code == 2
+    assert "no paper 2506.99999" in result.stderr
+    assert zotero_emu.writes == []
+
+
+def test_existing_items_are_filed_also_ones_made_by_hand(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    [other] = zotero_emu.seed_collections(collections=[{"name": "Older"}])
+    zotero_emu.seed_items(items=[
+        {"itemType": "journalArticle", "title": "Hand made", "DOI": "10.48550/arXiv.2506.02013",
+         "collections": [other]},
+        {"itemType": "preprint", "title": ("A Brain Graph Foundation Model: Pre-Training and "
+                                           "Prompt-Tuning for Any Atlas and Disorder"),
+         "creators": [{"creatorType": "author", "firstName": "Xinxu", "lastName": "Wei"}]},
+    ])
+    result = push(run_cli, zotero_emu, "--json")
+    assert result.exit_code == 0, result.stderr
+    counts = json.loads(result.stdout)["counts"]
+    assert (counts["created"], counts["filed"]) == (6, 2)
+    library = zotero_emu.library()
+    assert len(items_of(zotero_emu, "journalArticle")) == 1
+    assert len(items_of(zotero_emu, "preprint")) == 7  # 6 new + the hand-made one
+    hand = next(i for i in library.items.values() if i.get("title") == "Hand made")
+    assert other in hand["collections"] and len(hand["collections"]) == 2
+    assert len(items_of(zotero_emu, "note")) == 8
+
+
+def test_if_exists_skip_leaves_existing_items_alone(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    zotero_emu.seed_items(items=[{"itemType": "preprint", "title": "x", "archiveID": "arXiv:2506.02013"}])
+    result = push(run_cli, zotero_emu, "--if-exists", "skip", "--json")
+    assert json.loads(result.stdout)["counts"]["skipped"] == 1
+    seeded = next(i for i in zotero_emu.library().items.values() if i.get("title") == "x")
+    assert seeded["collections"] == []
+    assert not [n for n in items_of(zotero_emu, "note") if n["parentItem"] == seeded["key"]]
+
+
+def test_html_in_a_digest_title_stays_text(run_cli, zotero_emu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    digest = tmp_path / "evil.md"
+    digest.write_text(
+        "### [1] [<script>alert(1)</script> & <b>Bold</b>](https://arxiv.org/abs/2506.11111)\n"
+        "*Eve Mallory*\n\nMain category: cs.CR\n\nTL;DR: <img src=x onerror=alert(1)>总结\n",
+        encoding="utf-8")
+    result = run_cli("push", str(digest), "--collection", "X", env=zotero_emu.env)
+    assert result.exit_code == 0, result.stderr
+    [item] = items_of(zotero_emu, "preprint")
+    assert item["title"] == "<script>alert(1)</script> & <b>Bold</b>"
+    [note] = items_of(zotero_emu, "note")
+    assert "&lt;img src=x onerror=alert(1)&gt;总结" in note["note"]
+    assert "<img" not in note["note"]
+
+
+def test_bad_key_and_read_only_key(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    bad = run_cli("push", MD, "-c", "X",
+                  env={**zotero_emu.env, "ZOTERO_API_KEY": "NotAValidKey000000000000"})
+    assert bad.exit_code == 3
+    [error] = [line for line in bad.stderr.splitlines() if line.startswith("zotsync: error")]
+    assert "refused the API key" in error
+    assert "NotAValidKey" not in bad.stderr
+    readonly = run_cli("push", MD, "-c", "X",
+                       env={**zotero_emu.env, "ZOTERO_API_KEY": zotero_emu.readonly_key})
+    assert readonly.exit_code == 3
+    assert "key lacks write access to user library 1" in readonly.stderr
+    assert zotero_emu.readonly_key not in readonly.output
+    assert zotero_emu.library().items == {}
+
+
+def test_group_library(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    env = {**zotero_emu.env, "ZOTERO_LIBRARY_TYPE": "group", "ZOTERO_LIBRARY_ID": "42"}
+    result = run_cli("push", MD, "-c", "Lab reading", env=env)
+    assert result.exit_code == 0, result.stderr
+    group_items = zotero_emu.library("/groups/42").items.values()
+    assert len([i for i in group_items if i["itemType"] == "preprint"]) == 8
+    assert zotero_emu.library().items == {}
+
+
+def test_note_updated_in_place_when_the_summary_changes(run_cli, zotero_emu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert push(run_cli, zotero_emu, "--select", "2506.02013").exit_code == 0
+    [note] = items_of(zotero_emu, "note")
+    changed = tmp_path / "changed.md"
+    text = (DATA / "arxiv-daily-digest.md").read_text(encoding="utf-8")
+    new_text = text.replace("TL;DR: 本文提出了一种基于生物进化选择机制",
+                            "TL;DR: 新的摘要，基于生物进化选择机制")
+    changed.write_text(new_text, encoding="utf-8")
+    result = run_cli("push", str(changed), "-c", "Reading/2025-06", "--select", "2506.02013", "--json",
+                     env=zotero_emu.env)
+    assert json.loads(result.stdout)["counts"]["notes_updated"] == 1
+    [updated] = items_of(zotero_emu, "note")
+    assert updated["key"] == note["key"]
+    assert "新的摘要" in updated["note"]
+
+
+def test_note_edited_in_zotero_is_kept(run_cli, zotero_emu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import requests
+
+    assert push(run_cli, zotero_emu, "--select", "2506.02013").exit_code == 0
+    [note] = items_of(zotero_emu, "note")
+    response = requests.patch(f"{zotero_emu.url}/users/1/items/{note['key']}",
+                              json={"note": "<p>My own thoughts</p>"},
+                              headers={"Zotero-API-Key": zotero_emu.api_key,
+                                       "If-Unmodified-Since-Version": str(note["version"])}, timeout=5)
+    assert response.status_code == 204
+    changed = tmp_path / "changed.md"
+    text = (DATA / "arxiv-daily-digest.md").read_text(encoding="utf-8")
+    changed.write_text(text.replace("TL;DR: 本文提出了", "TL;DR: 完全不同的摘要"), encoding="utf-8")
+    result = run_cli("push", str(changed), "-c", "Reading/2025-06", "--select", "2506.02013", "--json",
+                     env=zotero_emu.env)
+    assert json.loads(result.stdout)["counts"]["notes_kept_edited"] == 1
+    [kept] = items_of(zotero_emu, "note")
+    assert "My own thoughts" in kept["note"]
+
+
+@pytest.mark.parametrize("fault", [
+    Fault.rate_limited("POST", "/items", retry_after=0),
+    Fault.unavailable("POST", "/items", retry_after=0),
+    Fault.locked("POST", "/items"),
+    Fault.drop_before("POST", "/items"),
+    Fault.drop_after_commit("POST", "/items"),
+    Fault.rate_limited("GET", "/items", retry_after=0),
+])
+def test_faults_end_with_exactly_one_copy(run_cli, zotero_emu, fault: Fault) -> None:  # type: ignore[no-untyped-def]
+    zotero_emu.inject(fault)
+    result = push(run_cli, zotero_emu)
+    assert result.exit_code == 0, result.stderr
+    assert fault.hits == 1
+    assert len(items_of(zotero_emu, "preprint")) == 8
+    assert len(items_of(zotero_emu, "note")) == 8
+    assert len(items_of(zotero_emu, "attachment")) == 8
+
+
+def test_per_object_500_is_retried(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    zotero_emu.inject(Fault.object_errors([0, 4], "POST", "/items"))
+    result = push(run_cli, zotero_emu)
+    assert result.exit_code == 0, result.stderr
+    assert len(items_of(zotero_emu, "preprint")) == 8
+    assert len(items_of(zotero_emu, "note")) == 8
+
+
+def test_persistent_failure_is_reported_with_reason(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    zotero_emu.inject(Fault.object_errors([0], "POST", "/items", times=None))
+    result = push(run_cli, zotero_emu, "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["counts"]["failed"] == 1
+    failed = [r for r in report["results"] if not r["ok"]]
+    assert failed[0]["arxiv_id"] == "2506.02013" and "500" in failed[0]["reason"]
+    assert "1 of 8 papers were not synced" in result.stderr
+    zotero_emu.clear_faults()
+    rerun = push(run_cli, zotero_emu, "--json")
+    assert rerun.exit_code == 0
+    assert json.loads(rerun.stdout)["counts"]["created"] == 1  # only the failed one
+    assert len(items_of(zotero_emu, "preprint")) == 8
+
+
+def test_rate_limit_outlasted_is_one_line(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    zotero_emu.inject(Fault.rate_limited("*", "", retry_after=0, times=None))
+    result = push(run_cli, zotero_emu)
+    assert result.exit_code == 3
+    assert "rate limited (429) after 5 attempts" in result.stderr
+    assert len([line for line in result.stderr.splitlines() if "error" in line]) == 1
+
+
+def test_backoff_header_is_honoured(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    zotero_emu.inject(Fault.with_backoff(0.5, "GET"))
+    start = time.monotonic()
+    assert push(run_cli, zotero_emu).exit_code == 0
+    assert time.monotonic() - start >= 0.5
+
+
+def test_collections_command(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    push(run_cli, zotero_emu)
+    result = run_cli("collections", "--json", env=zotero_emu.env)
+    assert result.exit_code == 0, result.stderr
+    found = {c["path"]: c for c in json.loads(result.stdout)}
+    assert found["Reading/2025-06"]["items"] == 8
+    assert found["Reading"]["subcollections"] == 1
+    table = run_cli("collections", env=zotero_emu.env)
+    assert "Reading  (0 items)" in table.stdout and "  2025-06  (8 items)" in table.stdout
