@@ -55,6 +55,7 @@ def login(run: RunContext, group_id: str | None, url: str | None) -> None:
         raise ConfigError("no API key given", hint="create one at https://www.zotero.org/settings/keys")
     register_secret(key)
     probe = ZoteroWeb(replace(settings, api_key=key, library_id="0", library_type="user"))
+    probe.library_label = "your account"  # no library is known yet
     info = probe.key_info()
     user_id = str(info.get("userID") or "")
     if not user_id:

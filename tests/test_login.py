@@ -1,0 +1,57 @@
+"""`zotsync login` against the emulator: key checked, config written 0600, key never shown."""
+
+from __future__ import annotations
+
+import stat
+
+from zotsync.config import load_settings, user_config_path
+
+
+def test_login_writes_key_and_user_id_0600(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    env = {"ZOTSYNC_ZOTERO_URL": zotero_emu.url}
+    result = run_cli("login", env=env, input=zotero_emu.api_key + "\n")
+    assert result.exit_code == 0, result.stderr
+    assert zotero_emu.api_key not in result.output
+    assert "logged in as alice" in result.stderr
+    assert "writable group: 42  Lab" in result.stderr
+    path = user_config_path()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    settings = load_settings(environ={})
+    assert (settings.api_key, settings.library_id, settings.library_type) == (zotero_emu.api_key, "1", "user")
+    assert [r.path for r in zotero_emu.log] == ["/keys/current", "/users/1/groups"]
+
+
+def test_login_group_then_push_goes_to_the_group(run_cli, zotero_emu, data_dir) -> None:  # type: ignore[no-untyped-def]
+    env = {"ZOTSYNC_ZOTERO_URL": zotero_emu.url}
+    result = run_cli("login", "--group", "42", env=env, input=zotero_emu.api_key + "\n")
+    assert result.exit_code == 0, result.stderr
+    push = run_cli("push", str(data_dir / "arxiv-daily-digest.md"), "-c", "Lab", "--select", "2506.02013",
+                   env=env)
+    assert push.exit_code == 0, push.stderr
+    assert len(zotero_emu.library("/groups/42").items) == 3
+    assert zotero_emu.library().items == {}
+
+
+def test_login_refuses_a_group_without_write_access(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    env = {"ZOTSYNC_ZOTERO_URL": zotero_emu.url}
+    result = run_cli("login", "--group", "42", env=env, input=zotero_emu.readonly_key + "\n")
+    assert result.exit_code == 3
+    assert "key lacks write access to group library 42" in result.stderr
+    assert zotero_emu.readonly_key not in result.output
+    assert not user_config_path().exists()
+
+
+def test_login_with_a_bad_key(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    env = {"ZOTSYNC_ZOTERO_URL": zotero_emu.url}
+    result = run_cli("login", env=env, input="WrongKey0000000000000000\n")
+    assert result.exit_code == 3
+    assert "WrongKey" not in result.output
+    assert result.stderr.startswith("zotsync: error: Zotero refused the API key for your account")
+    assert not user_config_path().exists()
+
+
+def test_read_only_key_login_warns(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    env = {"ZOTSYNC_ZOTERO_URL": zotero_emu.url}
+    result = run_cli("login", env=env, input=zotero_emu.readonly_key + "\n")
+    assert result.exit_code == 0
+    assert "cannot write to your personal library" in result.stderr

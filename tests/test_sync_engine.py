@@ -1,0 +1,64 @@
+"""The plan/apply engine at library level, against the emulator (real HTTP)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import requests
+
+from zotsync.config import load_settings
+from zotsync.core.paper import Paper, Summary
+from zotsync.core.sync_plan import ItemAction, PushOptions
+from zotsync.store import Store
+from zotsync.sync import open_library, plan_for
+from zotsync.sync_apply import apply_plan
+
+PAPER = Paper(title="A paper", arxiv_id="2506.02013", authors=("Ada Lovelace",),
+              summary=Summary("总结", language="zh"), primary_category="cs.LG", categories=("cs.LG",))
+
+
+def settings_for(emu):  # type: ignore[no-untyped-def]
+    return load_settings(environ=emu.env)
+
+
+def test_item_changed_in_zotero_after_planning_is_replanned(zotero_emu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    [key] = zotero_emu.seed_items(items=[{"itemType": "preprint", "title": "Mine",
+                                          "archiveID": "arXiv:2506.02013"}])
+    store = Store(tmp_path / "s.sqlite3")
+    library = open_library(settings_for(zotero_emu), store)
+    plan = plan_for([PAPER], library, "Target", PushOptions())
+    assert plan.papers[0].action is ItemAction.FILE
+    version = zotero_emu.library().item(key)["version"]
+    edit = requests.patch(f"{zotero_emu.url}/users/1/items/{key}", json={"title": "Mine, edited"},
+                          headers={"Zotero-API-Key": zotero_emu.api_key,
+                                   "If-Unmodified-Since-Version": str(version)}, timeout=5)
+    assert edit.status_code == 204
+    report = apply_plan(plan, library.target, library.index)
+    assert report.failed == []
+    item = zotero_emu.library().item(key)
+    assert item["title"] == "Mine, edited"  # the user's change survives (PATCH semantics)
+    assert len(item["collections"]) == 1
+    notes = [i for i in zotero_emu.library().items.values() if i["itemType"] == "note"]
+    assert len(notes) == 1 and notes[0]["parentItem"] == key
+    stale = [r for r in zotero_emu.log if r.method == "POST" and r.path.endswith("/items")]
+    assert len(stale) == 2  # the stale write, then the re-planned one
+
+
+def test_cancel_between_requests_leaves_whole_papers(zotero_emu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    papers = [PAPER.replace(arxiv_id=f"2506.{i:05d}", title=f"Paper {i}") for i in range(40)]
+    store = Store(tmp_path / "s.sqlite3")
+    library = open_library(settings_for(zotero_emu), store)
+    plan = plan_for(papers, library, "Target", PushOptions())
+    assert len(plan.batches()) == 3
+    sent: list[int] = []
+    report = apply_plan(plan, library.target, library.index, on_progress=sent.append,
+                        should_stop=lambda: len(sent) >= 2)  # progress: initial 0, then batch 1
+    assert report.cancelled
+    items = zotero_emu.library().items.values()
+    parents = {i["key"] for i in items if i["itemType"] == "preprint"}
+    assert len(parents) == 16
+    assert {i["parentItem"] for i in items if i["itemType"] != "preprint"} == parents
+    assert sum(not r.ok for r in report.results) == 24
+    again = apply_plan(plan_for(papers, library, "Target", PushOptions()), library.target, library.index)
+    assert again.counts()["created"] == 24
+    assert len([i for i in zotero_emu.library().items.values() if i["itemType"] == "preprint"]) == 40
