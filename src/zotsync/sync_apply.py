@@ -29,9 +29,8 @@ from zotsync.core.sync_plan import (
     text_hash,
 )
 from zotsync.errors import ZoteroError
-from zotsync.zotero.api import LibraryTarget, WriteReport, new_object_key
+from zotsync.zotero.api import LibraryTarget, WriteReport, WriteTokenUsed, new_object_key
 from zotsync.zotero.index import LibraryIndex
-from zotsync.zotero.web import WriteTokenUsed
 
 
 @dataclass(slots=True)

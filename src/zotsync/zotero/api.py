@@ -12,7 +12,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from zotsync.errors import ZoteroError
+
 KEY_ALPHABET = "23456789ABCDEFGHIJKLMNPQRSTUVWXYZ"
+
+
+class WriteTokenUsed(ZoteroError):
+    """The server had already applied a request with this write token: the answer to
+    the first attempt was lost, but its writes happened."""
 
 
 def new_object_key() -> str:

@@ -26,17 +26,13 @@ from pyzotero import zotero
 
 from zotsync.config import Settings
 from zotsync.errors import ConfigError, ZoteroError, register_secret
-from zotsync.zotero.api import KEY_ALPHABET, Versioned, WriteReport
+from zotsync.zotero.api import KEY_ALPHABET, Versioned, WriteReport, WriteTokenUsed
 
 log = logging.getLogger(__name__)
 
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
 _TOKEN_USED = re.compile(r"write token already used", re.IGNORECASE)
 _LOCKED = re.compile(r"locked", re.IGNORECASE)
-
-
-class WriteTokenUsed(ZoteroError):
-    """The server had already applied a request with this write token."""
 
 
 def write_token() -> str:
