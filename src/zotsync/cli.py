@@ -22,6 +22,7 @@ from zotsync.commands.config import config_command
 from zotsync.commands.login import login
 from zotsync.commands.parse import parse
 from zotsync.commands.push import push
+from zotsync.commands.resolve import resolve
 from zotsync.errors import ExitCode, ZotsyncError, exit_code_for, redact
 
 EPILOG = """\b
@@ -80,6 +81,7 @@ cli.add_command(config_command)
 cli.add_command(push)
 cli.add_command(collections)
 cli.add_command(login)
+cli.add_command(resolve)
 
 
 def main(argv: list[str] | None = None) -> None:

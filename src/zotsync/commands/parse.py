@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 import click
@@ -17,6 +18,7 @@ from zotsync.commands.common import (
     pass_run,
     resolve_as_of,
 )
+from zotsync.commands.enrichment import enrich_for_command, offline_option
 from zotsync.core.paper import Paper
 from zotsync.inputs import LoadResult, load_papers
 from zotsync.store import Sighting
@@ -68,7 +70,8 @@ def _print_table(papers: list[Paper], sightings: dict[int, Sighting]) -> None:
             "yes" if paper.summary else "",
             sighting.first_seen.isoformat() if sighting else "",
         )
-    Console(soft_wrap=False).print(table)
+    # A pipe gets 100 columns rather than rich's 80: titles are long.
+    Console(soft_wrap=False, width=max(100, shutil.get_terminal_size((100, 24)).columns)).print(table)
 
 
 @click.command()
@@ -78,9 +81,13 @@ def _print_table(papers: list[Paper], sightings: dict[int, Sighting]) -> None:
 @json_option
 @click.option("--record/--no-record", default=True, show_default=True,
               help="Remember these papers in the local store (marks them seen in later digests).")
+@click.option("--enrich/--no-enrich", default=True, show_default=True,
+              help="Look up papers lacking an arXiv ID, authors or a date on arXiv and Hugging Face "
+                   "(cached; see docs/enrichment.md).")
+@offline_option
 @pass_run
 def parse(run: RunContext, files: tuple[str, ...], fmt: str | None, as_of: Any,
-          as_json: bool, record: bool) -> None:
+          as_json: bool, record: bool, enrich: bool, offline: bool) -> None:
     """Read digests and list their papers, duplicates merged.
 
     FILE can be any supported digest (see docs/formats.md); `-` reads stdin.
@@ -92,12 +99,15 @@ def parse(run: RunContext, files: tuple[str, ...], fmt: str | None, as_of: Any,
     """
     day = resolve_as_of(as_of)
     loaded = load_papers(list(files), fmt, as_of=day)
-    store = run.store
-    sightings = store.earlier_sightings(loaded.papers, list(files))
-    if record:
-        store.record_sightings(loaded.papers, day)
     report_counts(loaded, len(files))
+    papers = loaded.papers
+    if enrich:
+        papers = enrich_for_command(run, papers, offline=offline).papers
+    store = run.store
+    sightings = store.earlier_sightings(papers, list(files))
+    if record:
+        store.record_sightings(papers, day)
     if as_json:
-        emit_json([paper_json(p, sightings.get(i)) for i, p in enumerate(loaded.papers)])
+        emit_json([paper_json(p, sightings.get(i)) for i, p in enumerate(papers)])
     else:
-        _print_table(loaded.papers, sightings)
+        _print_table(papers, sightings)
