@@ -67,11 +67,12 @@ def main() -> None:
     digest.write_text(make_digest(args.entries, args.repeat_share), encoding="utf-8")
     size_mb = digest.stat().st_size / 1e6
 
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
+    timings, cpu = [], []
+    for _ in range(5):
+        start, cpu_start = time.perf_counter(), time.process_time()
         loaded = load_papers([str(digest)], as_of=date(2026, 1, 1))
         timings.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - cpu_start)
     tracemalloc.start()
     load_papers([str(digest)], as_of=date(2026, 1, 1))
     _, traced_peak = tracemalloc.get_traced_memory()
@@ -79,7 +80,8 @@ def main() -> None:
     max_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(f"parse+dedup: {loaded.entries_read} entries ({size_mb:.1f} MB) -> {len(loaded.papers)} papers, "
           f"{loaded.merged} merged")
-    print(f"  time: best {min(timings):.3f} s, median {sorted(timings)[1]:.3f} s (goal < 1 s)")
+    print(f"  time: best {min(timings):.3f} s, median {sorted(timings)[2]:.3f} s wall; "
+          f"CPU best {min(cpu):.3f} s (goal < 1 s)")
     print(f"  memory: traced peak {traced_peak / 2**20:.1f} MiB, process max RSS {max_rss:.1f} MiB "
           "(goal < 200 MB)")
 

@@ -58,7 +58,10 @@ def collapse(text: str | None) -> str | None:
     """Whitespace runs (newlines included) to one space; empty to None."""
     if text is None:
         return None
-    return " ".join(text.split()) or None
+    stripped = text.strip()
+    if "\n" not in stripped and "  " not in stripped and "\t" not in stripped and "\r" not in stripped:
+        return stripped or None  # already one line: skip the split (most digest fields)
+    return " ".join(stripped.split()) or None
 
 
 def real_text(text: str | None) -> str | None:
