@@ -24,6 +24,9 @@ from zotsync.lookup.http import (
 
 FAST = Policy(delay=0.0, retries=3, backoff=0.01, timeout=5)
 QUERY = {"id_list": "2504.10100"}
+# Times are taken when the server reads a request: a late read of one request (a busy
+# machine) shortens the next gap by as much, so gaps are checked with this slack.
+SLACK = 0.03
 
 
 def gaps(times: list[float]) -> list[float]:
@@ -31,12 +34,12 @@ def gaps(times: list[float]) -> list[float]:
 
 
 def test_requests_are_paced_over_one_connection(arxiv_standin: ArxivStandIn) -> None:
-    client = HttpClient("arXiv", Policy(delay=0.1))
+    client = HttpClient("arXiv", Policy(delay=0.15))
     for _ in range(4):
         assert client.get(arxiv_standin.url, QUERY).status_code == 200
     log = arxiv_standin.requests()
     assert len(log) == 4 == client.requests_made
-    assert min(gaps([r.time for r in log])) >= 0.1 - 0.005
+    assert min(gaps([r.time for r in log])) >= 0.15 - SLACK
     assert len({r.client_port for r in log}) == 1, "one keep-alive connection"
     assert {r.user_agent for r in log} == {USER_AGENT}
     assert USER_AGENT.startswith("zotsync/") and "(+https://" in USER_AGENT
@@ -48,17 +51,18 @@ def test_429_waits_as_long_as_retry_after_says(arxiv_standin: ArxivStandIn) -> N
     assert client.get(arxiv_standin.url, QUERY).status_code == 200
     log = arxiv_standin.requests()
     assert [r.status for r in log] == [429, 200]
-    assert gaps([r.time for r in log])[0] >= 1.0 - 0.01
+    assert gaps([r.time for r in log])[0] >= 1.0 - SLACK
 
 
 def test_503_is_retried_with_growing_backoff(arxiv_standin: ArxivStandIn) -> None:
     arxiv_standin.fail_next("503", times=3)
-    client = HttpClient("arXiv", Policy(delay=0.0, retries=3, backoff=0.05))
+    client = HttpClient("arXiv", Policy(delay=0.0, retries=3, backoff=0.06))
     assert client.get(arxiv_standin.url, QUERY).status_code == 200
     log = arxiv_standin.requests()
     assert [r.status for r in log] == [503, 503, 503, 200]
     waited = gaps([r.time for r in log])
-    assert waited[0] >= 0.05 - 0.005 and waited[1] >= 0.1 - 0.005 and waited[2] >= 0.2 - 0.005
+    assert waited[0] >= 0.06 - SLACK and waited[1] >= 0.12 - SLACK and waited[2] >= 0.24 - SLACK
+    assert waited[2] > waited[0]
 
 
 def test_retries_are_bounded(arxiv_standin: ArxivStandIn) -> None:
