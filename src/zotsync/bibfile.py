@@ -33,7 +33,14 @@ import bibtexparser
 from bibtexparser.bparser import BibTexParser
 
 from zotsync.core.bibscan import BibSyntaxError, Block, Scan, entry_fields, scan
-from zotsync.core.bibtex_entry import Entry, EntryOptions, format_entry, latex_to_text
+from zotsync.core.bibtex_entry import (
+    Entry,
+    EntryOptions,
+    format_entry,
+    latex_to_text,
+    paper_title_key,
+    title_key,
+)
 from zotsync.core.citekeys import DEFAULT_FORMAT, KeyFormat, base_key, fold_key, unique_key
 from zotsync.core.identity import doi_key, normalize_doi, parse_arxiv_id, title_fingerprint
 from zotsync.core.paper import Paper
@@ -42,7 +49,7 @@ from zotsync.fileio import atomic_write_bytes
 from zotsync.store import Store
 
 # Bump when what is extracted from a block changes: old cache rows are then ignored.
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 
 BIB_DDL = """
 CREATE TABLE IF NOT EXISTS bib_blocks (
@@ -83,7 +90,7 @@ class Ident:
     def of(cls, paper: Paper) -> Ident:
         doi = normalize_doi(paper.doi) if paper.doi else None
         surnames = frozenset(s for s in (_surname_fp(_paper_surname(a)) for a in paper.authors) if s)
-        return cls(paper.arxiv_id, doi_key(doi) if doi else None, title_fingerprint(paper.title), surnames)
+        return cls(paper.arxiv_id, doi_key(doi) if doi else None, paper_title_key(paper.title), surnames)
 
     @property
     def empty(self) -> bool:
@@ -161,7 +168,7 @@ def block_clues(text: str, block: Block) -> Clues:
     if "10." in body:
         tokens = {t.replace("\\", "").lower() for t in _DOI_TOKEN.findall(body)}
         doi = frozenset(tokens | {t.rstrip(".,;:)]") for t in tokens})
-    titles = frozenset(title_fingerprint(latex_to_text(value)) for name, value in fields if name == "title")
+    titles = frozenset(title_key(latex_to_text(value)) for name, value in fields if name == "title")
     return Clues(arxiv, doi, titles)
 
 
@@ -285,7 +292,7 @@ def ident_from_fields(raw: dict[str, Any]) -> Ident:
         if normal and parse_arxiv_id(normal) is None:
             doi = doi_key(normal)
             break
-    fingerprint = title_fingerprint(latex_to_text(fields.get("title", "")))
+    fingerprint = title_key(latex_to_text(fields.get("title", "")))
     surnames = frozenset(s for s in (_surname_fp(_entry_surname(n)) for n in
                                      _split_authors(fields.get("author", ""))) if s)
     return Ident(arxiv, doi, fingerprint, surnames)

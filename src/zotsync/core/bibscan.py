@@ -248,6 +248,7 @@ def entry_fields(text: str, block: Block) -> list[tuple[str, str]]:
                 parts.append(text[pos + 1 : after - 1])
             elif text[pos].isdigit():
                 parts.append(text[pos:after])
+            value_end = after
             pos = _skip_space(text, after, end)
             if pos < end and text[pos] == "#":
                 continue
@@ -255,9 +256,10 @@ def entry_fields(text: str, block: Block) -> list[tuple[str, str]]:
         fields.append((field.lower(), "".join(parts)))
         if pos >= end:
             return fields
-        if text[pos] != ",":
-            raise fail(pos, f"expected ',' after the value of {field!r}, found {text[pos]!r} "
-                            "(a missing comma between fields?)")
+        if text[pos] != ",":  # the comma is missing where the value ends
+            found = _FIELD_NAME.match(text, pos, end)
+            raise fail(value_end, f"expected ',' after the value of {field!r}, found "
+                                  f"{(found.group() if found else text[pos])!r} (a missing comma?)")
         pos += 1
 
 

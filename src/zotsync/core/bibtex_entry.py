@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from zotsync.core.citekeys import NAME_SUFFIXES, PARTICLES, STOPWORDS
-from zotsync.core.identity import arxiv_abs_url, normalize_doi
+from zotsync.core.identity import arxiv_abs_url, normalize_doi, title_fingerprint
 from zotsync.core.paper import Paper
 
 Style = Literal["bibtex", "biblatex"]
@@ -85,7 +85,7 @@ _TEXT_SYMBOLS = {
     "¡": "{\\textexclamdown}", "¿": "{\\textquestiondown}", "ª": "{\\textordfeminine}",
     "º": "{\\textordmasculine}", "‰": "{\\textperthousand}", "¦": "{\\textbrokenbar}",
     "¤": "{\\textcurrency}", "¨": "{\\textasciidieresis}", "´": "{\\textasciiacute}",
-    "¯": "{\\textasciimacron}", "¸": "{\\c{ }}", "¹": "{\\textonesuperior}",
+    "¯": "{\\textasciimacron}", "¹": "{\\textonesuperior}",
     "²": "{\\texttwosuperior}", "³": "{\\textthreesuperior}", "¼": "{\\textonequarter}",
     "½": "{\\textonehalf}", "¾": "{\\textthreequarters}", "№": "{\\textnumero}",
     # Text forms: biber turns \langle into U+27E8, which LaTeX only sets in text mode.
@@ -130,10 +130,21 @@ _PUNCTUATION_UTF8 = frozenset("‐‑‒–—―‘’‚“”„«»‹›…
 _NOT_IN_T1 = frozenset("ĦħĸĿŀŉŦŧſ\u00ad")
 
 
+# Accented letters beyond Latin-1/Extended-A that LaTeX's utf8 defines (t1enc.dfu, TL2022).
+# biber decodes `{\v{a}}` back to `ǎ`: other accented letters then fail under pdflatex.
+_PDFLATEX_EXTRA = frozenset("ǍǎǏǐǑǒǓǔǢǣǦǧǨǩǪǫǰǴǵȘșȚțȲȳḂḃḍḞḟḠḡḥḰḱḷṃṅṇṛṣṭẎẏẐẑỲỳ")
+
+
 def _pdflatex_utf8_ok(ch: str) -> bool:
-    if ch in _PUNCTUATION_UTF8:
+    if ch in _PUNCTUATION_UTF8 or ch in _PDFLATEX_EXTRA:
         return True
     return 0x00A1 <= ord(ch) <= 0x017F and ch not in _NOT_IN_T1
+
+
+def _biber_unsafe(ch: str) -> bool:
+    """An accented letter the bibtex style writes as accent macros that biber turns back
+    into a UTF-8 character pdflatex does not know (ǖ, ễ, ǹ): fine with bibtex only."""
+    return not _pdflatex_utf8_ok(ch) and _accented(ch) is not None
 
 
 _CJK_RANGES = (
@@ -160,10 +171,19 @@ def has_cjk(text: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Escaped:
-    """Escaped text, and the characters left as UTF-8 that pdflatex cannot typeset."""
+    """Escaped text; the characters left as UTF-8 that pdflatex cannot typeset; the
+    letters written as accent macros that pdflatex can typeset only through bibtex."""
 
     text: str
     untypeset: tuple[str, ...] = ()
+    biber_unsafe: tuple[str, ...] = ()
+
+
+def _escaped(text: str, left: list[str], style: Style) -> Escaped:
+    if style == "biblatex":  # nothing written as accent macros there
+        return Escaped(text, tuple(left))
+    return Escaped(text, tuple(c for c in left if not _biber_unsafe(c)),
+                   tuple(c for c in left if _biber_unsafe(c)))
 
 
 def _accented(ch: str) -> str | None:
@@ -173,9 +193,9 @@ def _accented(ch: str) -> str | None:
     if not marks or not (base.isascii() and base.isalpha()) or any(m not in _ACCENTS for m in marks):
         return None
     inner = base
-    for mark in marks:
+    for mark in marks:  # {\"u}, {\v{s}}, and nested: {\={\"u}}
         command = _ACCENTS[mark]
-        inner = f"\\{command}{inner}" if not command.isalpha() else f"\\{command}{{{inner}}}"
+        inner = f"\\{command}{{{inner}}}" if command.isalpha() or len(inner) > 1 else f"\\{command}{inner}"
     return "{" + inner + "}"
 
 
@@ -191,7 +211,7 @@ def _latex_char(ch: str, style: Style, typeset: bool) -> str | None:
         command = _MATH_SYMBOLS[ch]
         return command if command in {"o", "-"} else "{\\ensuremath{" + command + "}}"
     accented = _accented(ch)
-    if accented is not None:
+    if accented is not None and style == "bibtex":  # biblatex: biber would undo it
         return accented
     if typeset:
         # Compatibility forms (full-width letters, ligatures, blackboard R, superscripts):
@@ -222,6 +242,8 @@ def _escape_plain(text: str, style: Style, typeset: bool, left: list[str]) -> st
             out.append(ch)
         else:
             out.append(latex)
+            if style == "bibtex" and _biber_unsafe(ch):
+                left.append(ch)
     return "".join(out)
 
 
@@ -239,6 +261,8 @@ def _escape_math(body: str, style: Style, left: list[str]) -> str:
                 out.append(ch)
             else:
                 out.append("\\mbox{" + latex + "}")
+                if style == "bibtex" and _biber_unsafe(ch):
+                    left.append(ch)
     return "".join(out)
 
 
@@ -294,7 +318,7 @@ def escape(text: str, style: Style = "bibtex", *, typeset: bool = True, math: bo
     """
     left: list[str] = []
     if not math or "$" not in text:
-        return Escaped(_escape_plain(text, style, typeset, left), tuple(left))
+        return _escaped(_escape_plain(text, style, typeset, left), left, style)
     out: list[str] = []
     pos = 0
     for start, end in math_spans(text):
@@ -302,7 +326,7 @@ def escape(text: str, style: Style = "bibtex", *, typeset: bool = True, math: bo
         out.append("$" + _escape_math(text[start + 1 : end - 1], style, left) + "$")
         pos = end
     out.append(_escape_plain(text[pos:], style, typeset, left))
-    return Escaped("".join(out), tuple(left))
+    return _escaped("".join(out), left, style)
 
 
 def verbatim_url(url: str) -> str:
@@ -417,7 +441,7 @@ def format_title(title: str, style: Style = "bibtex") -> Escaped:
             previous_colon = trail.endswith((":", "?", "!", "."))
             pos = m.end()
         out.append(raw[pos:])
-    return Escaped("".join(out).strip(), tuple(left))
+    return _escaped("".join(out).strip(), left, style)
 
 
 # --------------------------------------------------------------------------------------
@@ -482,7 +506,7 @@ def format_name(name: str, style: Style = "bibtex") -> Escaped:
         return _escape_plain(text, style, True, left)
 
     if parts.literal:
-        return Escaped("{" + esc(parts.last) + "}", tuple(left))
+        return _escaped("{" + esc(parts.last) + "}", left, style)
     last = f"{esc(parts.von)} {esc(parts.last)}" if parts.von else esc(parts.last)
     # A hyphen-less last name with a capital inside stays as written (McDonald is fine).
     pieces = [last]
@@ -490,12 +514,13 @@ def format_name(name: str, style: Style = "bibtex") -> Escaped:
         pieces.append(esc(parts.jr))
     if parts.first:
         pieces.append(esc(parts.first))
-    return Escaped(", ".join(pieces), tuple(left))
+    return _escaped(", ".join(pieces), left, style)
 
 
 def format_authors(authors: tuple[str, ...] | list[str], style: Style = "bibtex") -> Escaped:
     names = [format_name(a, style) for a in authors if a.strip()]
-    return Escaped(" and ".join(n.text for n in names), tuple(c for n in names for c in n.untypeset))
+    return Escaped(" and ".join(n.text for n in names), tuple(c for n in names for c in n.untypeset),
+                   tuple(c for n in names for c in n.biber_unsafe))
 
 
 # --------------------------------------------------------------------------------------
@@ -560,14 +585,17 @@ def format_entry(paper: Paper, key: str, options: EntryOptions | None = None) ->
     style = options.style
     warnings: list[str] = []
     untypeset: list[str] = []
+    biber_unsafe: list[str] = []
     fields: list[str] = []
 
     title = format_title(paper.title, style)
     untypeset.extend(title.untypeset)
+    biber_unsafe.extend(title.biber_unsafe)
     fields.append(_field("title", title.text))
     if paper.authors:
         authors = format_authors(paper.authors, style)
         untypeset.extend(authors.untypeset)
+        biber_unsafe.extend(authors.biber_unsafe)
         fields.append(_field("author", authors.text))
     else:
         warnings.append("no author names known")
@@ -628,6 +656,10 @@ def format_entry(paper: Paper, key: str, options: EntryOptions | None = None) ->
         shown = "".join(dict.fromkeys(untypeset))[:12]
         warnings.append(f"title/author keep characters pdflatex cannot typeset ({shown}): "
                         "compile with xelatex or lualatex")
+    if biber_unsafe:
+        shown = "".join(dict.fromkeys(biber_unsafe))[:12]
+        warnings.append(f"title/author have letters ({shown}) that pdflatex typesets through bibtex "
+                        "but not through biber: with biblatex, compile with xelatex or lualatex")
     fields[-1] = fields[-1].removesuffix(",")
     text = f"@{entry_type}{{{key},\n" + "\n".join(fields) + "\n}"
     return Entry(key, entry_type, text, tuple(warnings))
@@ -651,26 +683,29 @@ _REVERSE_ESCAPES = {
     "textasciicircum": "^", "textasciitilde": "~", "ldots": "…", "dots": "…",
 }
 
+_LETTER = r"(?:\\[ij](?![A-Za-z])|[^\W\d_])"  # a letter (accented ones too), or \i, \j
 _ACCENT_RE = re.compile(
-    r"\\(?P<cmd>[`'^~=.\"]|[uvHrdbck]|textcommabelow)\s*(?:\{(?P<braced>\\?[A-Za-z]?)\}|"
-    r"(?P<bare>\\[ij](?![A-Za-z])|[A-Za-z]))"
+    r"\\(?:(?P<sym>[`'^~=.\"])\s*|(?P<word>[uvHrdbck]|textcommabelow)(?![A-Za-z])\s*)"
+    r"(?:\{(?P<braced>" + _LETTER + r"?)\}|(?P<bare>" + _LETTER + r"))"
 )
-_CONTROL_WORD = re.compile(r"\\(?P<name>[A-Za-z]+)\s*(?:\{\})?")
-_CONTROL_SYMBOL = re.compile(r"\\(?P<sym>[^A-Za-z])")
+_CONTROL = re.compile(r"\\(?:(?P<name>[A-Za-z]+)\s*(?:\{\})?|(?P<sym>[ -@\[-`{-~]))")
 
 
 def _accent_sub(m: re.Match[str]) -> str:
     letter = m["braced"] if m["braced"] is not None else m["bare"]
     if letter in {"\\i", "\\j"}:
         letter = letter[1]
-    mark = _REVERSE_ACCENTS.get(m["cmd"])
+    mark = _REVERSE_ACCENTS.get(m["sym"] or m["word"])
     if mark is None or not letter:
         return letter or ""
     return unicodedata.normalize("NFC", letter + mark)
 
 
-def _word_sub(m: re.Match[str]) -> str:
+def _control_sub(m: re.Match[str]) -> str:
     name = m["name"]
+    if name is None:  # a control symbol: \% \& \$ \# \_ \{ \} "\ " stand for themselves
+        sym = str(m["sym"])
+        return sym if sym in "%&$#_{} " else (" " if sym in ",;:!" else "")
     if name in _REVERSE_LETTERS:
         return _REVERSE_LETTERS[name]
     if name in _REVERSE_ESCAPES:
@@ -687,8 +722,53 @@ def latex_to_text(value: str) -> str:
     escapes -> characters, other commands dropped (their arguments kept), braces kept."""
     if "\\" not in value and "--" not in value and "``" not in value and "''" not in value:
         return value
-    s = _ACCENT_RE.sub(_accent_sub, value)
-    s = _CONTROL_WORD.sub(_word_sub, s)
-    s = _CONTROL_SYMBOL.sub(lambda m: str(m["sym"]) if m["sym"] in "%&$#_{} " else "", s)
+    s = value
+    for _ in range(3):  # nested accents ({\'{\"u}}) resolve from the inside out
+        s, count = _ACCENT_RE.subn(_accent_sub, s)
+        if not count:
+            break
+    s = _CONTROL.sub(_control_sub, s)  # one pass: what it writes is not read again
     return s.replace("---", "—").replace("--", "–").replace("``", "“").replace("''", "”")
 
+
+
+# Greek capitals written as Latin letters (\mathrm{A}) and omicron (o) read back as Latin.
+_HOMOGLYPHS = str.maketrans({
+    ch: command.removeprefix("\\mathrm{").removesuffix("}")
+    for ch, command in _MATH_SYMBOLS.items() if command == "o" or command.startswith("\\mathrm{")
+})
+
+
+def title_key(text: str) -> str:
+    """The fingerprint entry titles are matched by (see `paper_title_key` for papers).
+
+    TeX is decoded (on both sides, so `$\\alpha$` and `$α$` agree) and leftover
+    backslashes dropped, non-ASCII
+    punctuation, symbols and spaces (after NFKD) count as spaces (the bibtex style writes
+    `–` as `--`),
+    invisible format characters are dropped, then `identity.title_fingerprint`.
+    """
+    s = latex_to_text(text).replace("\\", "").translate(_HOMOGLYPHS)
+    if not s.isascii():
+        s = unicodedata.normalize("NFKD", s)  # first, so "Ŀ" -> "L·" folds like "L⋅"
+        out: list[str] = []
+        for ch in s:
+            if ch.isascii():
+                out.append(ch)
+                continue
+            category = unicodedata.category(ch)
+            if category == "Cf":
+                continue
+            out.append(" " if category[0] in "PSZ" else ch)
+        s = "".join(out)
+    return title_fingerprint(s)
+
+
+def paper_title_key(title: str) -> str:
+    """The `title_key` a paper is matched by: that of the title field we write for it.
+
+    Defined through our own escaping, so an entry zotsync wrote is always found again
+    (whatever TeX or odd characters the title holds); an entry the user wrote matches
+    when its title reads the same once decoded.
+    """
+    return title_key(latex_to_text(format_title(title).text))
