@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from pathlib import Path
 from typing import Any
 
 import click
@@ -23,6 +24,7 @@ from zotsync.commands.login import login
 from zotsync.commands.parse import parse
 from zotsync.commands.push import push
 from zotsync.commands.resolve import resolve
+from zotsync.commands.tui import tui
 from zotsync.errors import ExitCode, ZotsyncError, exit_code_for, redact
 
 EPILOG = """\b
@@ -39,6 +41,12 @@ Exit codes:
 
 class ZotsyncGroup(click.Group):
     """Turns every error into one line on stderr and its exit code; no tracebacks."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # `zotsync FILE...` (existing files and no command) opens the TUI.
+        if args and args[0] not in self.commands and not args[0].startswith("-") and Path(args[0]).is_file():
+            args = ["tui", *args]
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -82,6 +90,7 @@ cli.add_command(push)
 cli.add_command(collections)
 cli.add_command(login)
 cli.add_command(resolve)
+cli.add_command(tui)
 
 
 def main(argv: list[str] | None = None) -> None:

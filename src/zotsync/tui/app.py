@@ -1,0 +1,468 @@
+"""The zotsync TUI: browse digests, pick papers and a collection, review, push, export.
+
+`ZotsyncApp` takes its collaborators (papers, settings, store, the library opener) so
+tests hand it the emulator's settings; `make_app` reads the digest files for the CLI.
+
+Everything slow runs in thread workers that only post messages (`messages.py`):
+reading the Zotero library, marking papers seen or in the library, enrichment,
+planning, pushing and exporting. The Zotero workers share the injected store under
+one lock (the library index lives there); the others open their own connection to the
+same file (a `:memory:` store is shared under the lock instead).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from zotsync.config import Settings
+from zotsync.core.library import Collection, find_existing
+from zotsync.core.paper import Paper
+from zotsync.core.sync_plan import Plan, PushOptions
+from zotsync.errors import ZotsyncError, redact
+from zotsync.inputs import load_papers
+from zotsync.readers import ReaderWarning
+from zotsync.store import Store
+from zotsync.sync import Library, library_id, open_library, plan_for
+from zotsync.sync_apply import apply_plan
+from zotsync.tui.bibexport import ExportRequest, export_bib, summary
+from zotsync.tui.messages import (
+    EnrichDone,
+    EnrichProgress,
+    ExportDone,
+    Failure,
+    LibraryFailed,
+    LibraryReady,
+    Marked,
+    PlanFailed,
+    PlanReady,
+    PushDone,
+    PushProgress,
+)
+from zotsync.tui.model import PaperModel
+from zotsync.tui.recent import RecentTargets
+from zotsync.tui.screens.collections import CollectionPicker, join_path
+from zotsync.tui.screens.export import ExportScreen
+from zotsync.tui.screens.help import HelpScreen, MessageScreen
+from zotsync.tui.screens.papers import PapersScreen
+from zotsync.tui.screens.progress import ProgressScreen, ResultScreen
+from zotsync.tui.screens.review import ReviewScreen
+
+LibraryOpener = Callable[[Settings, Store], Library]
+LibraryState = Literal["not set up", "reading", "ready", "unavailable"]
+
+LOGIN_HELP = (
+    "zotsync needs a Zotero API key and your library ID to read and write your library.\n\n"
+    "Missing: {missing}.\n\n"
+    "Run `zotsync login` in a shell (it asks for the key and finds your user ID), or set "
+    "ZOTERO_API_KEY and ZOTERO_LIBRARY_ID; then start `zotsync tui` again.\n\n"
+    "The list, the detail pane and the .bib export work without it."
+)
+
+
+def failure_of(error: BaseException) -> Failure:
+    if isinstance(error, ZotsyncError):
+        return Failure(redact(error.message), error.hint)
+    return Failure(redact(f"{type(error).__name__}: {error}"))
+
+
+def in_library(papers: Sequence[Paper], library: Library) -> set[int]:
+    """Which papers (by index) the library already holds, as the planner would find them."""
+    index = library.index
+    return {i for i, p in enumerate(papers) if find_existing(p, index.candidates(p)) is not None}
+
+
+class ZotsyncApp(App[None]):
+    CSS_PATH = "zotsync.tcss"
+    TITLE = "zotsync"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+c", "quit", "Quit", show=False)]
+
+    def __init__(
+        self,
+        papers: Sequence[Paper],
+        *,
+        settings: Settings,
+        store: Store,
+        digests: Sequence[str] = (),
+        as_of: date | None = None,
+        library_opener: LibraryOpener = open_library,
+        enrich: bool = False,
+        offline: bool = False,
+        record: bool = False,
+        warnings: Sequence[ReaderWarning] = (),
+        export_path: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.model = PaperModel(papers)
+        self.generation = 0  # bumped when enrichment replaces the papers
+        self.settings = settings
+        self.store = store
+        self.digests = list(digests)
+        self.as_of = as_of or date.today()
+        self.library_opener = library_opener
+        self.enrich = enrich
+        self.offline = offline
+        self.record = record
+        self.load_warnings = list(warnings)
+        self.library: Library | None = None
+        self.library_state: LibraryState = "reading" if self.has_credentials else "not set up"
+        self.library_failure: Failure | None = None
+        self.collections: list[Collection] = []
+        self.recent: list[str] = []
+        self.enriching: str | None = "waiting" if enrich else None
+        self.export_request = ExportRequest(export_path or Path("references.bib"))
+        self._zotero_lock = threading.Lock()
+        self._cancel = threading.Event()
+        self.sub_title = ", ".join(Path(d).name for d in self.digests)
+
+    # -- set-up ------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[None]:
+        return PapersScreen()
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._start_background)  # after the first paint
+
+    def _start_background(self) -> None:
+        self._mark_seen(self.generation, list(self.model.papers), record=self.record)
+        if self.has_credentials:
+            self._open_library(self.generation, list(self.model.papers))
+        if self.enrich:
+            self.enriching = "starting"
+            self._enrich(list(self.model.papers))
+        if self.load_warnings:
+            self.notify(f"{len(self.load_warnings)} warnings while reading the digests "
+                        f"(first: {self.load_warnings[0]})", severity="warning", timeout=6)
+        self.refresh_status()
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.settings.api_key and self.settings.library_id)
+
+    @property
+    def library_label(self) -> str:
+        if self.settings.library_type == "group":
+            return f"Group {self.settings.library_id}"
+        return "My Library"
+
+    @property
+    def papers_screen(self) -> PapersScreen:
+        return next(s for s in self.screen_stack if isinstance(s, PapersScreen))
+
+    @contextmanager
+    def _side_store(self) -> Iterator[Store]:
+        """A store connection for a worker that does not touch the library index."""
+        if str(self.store.path) == ":memory:":
+            with self._zotero_lock:
+                yield self.store
+            return
+        store = Store(self.store.path)
+        try:
+            yield store
+        finally:
+            store.close()
+
+    # -- status ------------------------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        model = self.model
+        parts = [f"{len(model)} papers · {len(model.visible)} shown · {len(model.selected)} selected"]
+        if self.library_state == "ready":
+            parts.append(f"Zotero: {self.library_label} · {len(self.collections)} collections")
+        elif self.library_state == "reading":
+            parts.append("Zotero: reading the library…")
+        elif self.library_state == "unavailable":
+            parts.append("Zotero: unavailable (r retries)")
+        else:
+            parts.append("Zotero: not set up (zotsync login)")
+        if self.enriching:
+            parts.append(f"looking up: {self.enriching}")
+        with suppress(StopIteration):  # not mounted yet
+            self.papers_screen.set_status("  │  ".join(parts))
+
+    # -- background: markers, library, enrichment -------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="marks")
+    def _mark_seen(self, generation: int, papers: list[Paper], *, record: bool) -> None:
+        try:
+            with self._side_store() as store:
+                seen = store.earlier_sightings(papers, self.digests)
+                if record:
+                    store.record_sightings(papers, self.as_of)
+        except ZotsyncError as error:  # the markers are a nicety: the list works without them
+            self.log.warning(f"seen markers: {error}")
+            return
+        self.post_message(Marked(generation, seen=seen))
+
+    @work(thread=True, exit_on_error=False, group="zotero")
+    def _open_library(self, generation: int, papers: list[Paper]) -> None:
+        try:
+            with self._zotero_lock:
+                library = self.library_opener(self.settings, self.store)
+                collections = library.index.collections()
+                recent = RecentTargets(self.store, library_id(self.settings)).list()
+                held = in_library(papers, library)
+        except Exception as error:  # every failure is shown; none ends the app
+            self.post_message(LibraryFailed(failure_of(error)))
+            return
+        self.post_message(LibraryReady(library, collections, recent))
+        self.post_message(Marked(generation, in_library=held))
+
+    @work(thread=True, exit_on_error=False, group="zotero")
+    def _mark_library(self, generation: int, papers: list[Paper]) -> None:
+        library = self.library
+        if library is None:
+            return
+        try:
+            with self._zotero_lock:
+                held = in_library(papers, library)
+        except Exception as error:
+            self.log.warning(f"library markers: {error}")
+            return
+        self.post_message(Marked(generation, in_library=held))
+
+    @work(thread=True, exit_on_error=False, group="enrich")
+    def _enrich(self, papers: list[Paper]) -> None:
+        from zotsync.enrich import enrich_papers  # noqa: PLC0415
+
+        def progress(step: str, done: int, total: int) -> None:
+            self.post_message(EnrichProgress(step, done, total))
+
+        try:
+            with self._side_store() as store:
+                report = enrich_papers(papers, self.settings, store, offline=self.offline,
+                                       on_progress=progress)
+        except Exception as error:
+            self.post_message(EnrichDone(None, [], failure_of(error)))
+            return
+        self.post_message(EnrichDone(report.papers, report.lines()))
+
+    @on(Marked)
+    def _marked(self, message: Marked) -> None:
+        if message.generation != self.generation:
+            return  # for papers enrichment has replaced since
+        if message.seen is not None:
+            self.model.seen = message.seen
+        if message.in_library is not None:
+            self.model.in_library = message.in_library
+            if self.model.hide_in_library:
+                self.model.refilter()
+        self.papers_screen.list_changed()
+
+    @on(LibraryReady)
+    def _library_ready(self, message: LibraryReady) -> None:
+        self.library = message.library
+        self.collections = message.collections
+        self.recent = message.recent
+        self.library_state = "ready"
+        self.library_failure = None
+        self.refresh_status()
+
+    @on(LibraryFailed)
+    def _library_failed(self, message: LibraryFailed) -> None:
+        self.library_state = "unavailable"
+        self.library_failure = message.failure
+        self.notify(f"Zotero: {message.failure}", title="Cannot read your library", severity="error",
+                    timeout=8)
+        self.refresh_status()
+
+    @on(EnrichProgress)
+    def _enrich_progress(self, message: EnrichProgress) -> None:
+        self.enriching = f"{message.step} {message.done}/{message.total}"
+        self.refresh_status()
+
+    @on(EnrichDone)
+    def _enrich_done(self, message: EnrichDone) -> None:
+        self.enriching = None
+        if message.failure is not None:
+            self.notify(f"Enrichment failed: {message.failure}", severity="warning", timeout=6)
+        elif message.papers is not None and list(message.papers) != self.model.papers:
+            self.model = self.model.replaced(message.papers)
+            self.generation += 1
+            self.papers_screen.model_replaced()
+            self._mark_seen(self.generation, list(self.model.papers), record=False)
+            if self.library is not None:
+                self._mark_library(self.generation, list(self.model.papers))
+        if message.lines:
+            self.notify("\n".join(message.lines[:3]), title="Enrichment", timeout=5)
+        self.refresh_status()
+
+    # -- push: pick, plan, review, apply, result --------------------------------------
+
+    def _zotero_ready(self) -> bool:
+        """Whether Zotero can be used now; otherwise say what is missing and how to fix it."""
+        if not self.has_credentials:
+            missing = [name for name, value in (("API key", self.settings.api_key),
+                                                ("library ID", self.settings.library_id)) if not value]
+            self.push_screen(MessageScreen("Zotero is not set up",
+                                           LOGIN_HELP.format(missing=" and ".join(missing))))
+            return False
+        if self.library_state == "unavailable":
+            body = f"{self.library_failure}\n\nCheck your connection and press r to try again."
+            if self.library_failure and "403" in self.library_failure.message:
+                body += "\nIf the key was revoked, run `zotsync login` again."
+            self.push_screen(MessageScreen("Cannot reach Zotero", body))
+            return False
+        if self.library_state == "reading" or self.library is None:
+            self.notify("Still reading your Zotero library; try again in a moment", timeout=3)
+            return False
+        return True
+
+    def action_push(self) -> None:
+        papers = self.model.selected_papers()
+        if not papers:
+            self.notify("Select papers first (space), then press p", severity="warning", timeout=3)
+            return
+        if not self._zotero_ready():
+            return
+        if self.enriching:
+            self.notify("Still looking up paper metadata; push in a moment", timeout=3)
+            return
+        picker = CollectionPicker(self.collections, self.recent, library=self.library_label,
+                                  papers=len(papers))
+        self.push_screen(picker, partial(self._target_chosen, papers))
+
+    def _target_chosen(self, papers: list[Paper], path: str | None) -> None:
+        if path:
+            self._plan(papers, path)
+
+    @property
+    def push_options(self) -> PushOptions:
+        return PushOptions(pdf_link=self.settings.pdf_link)
+
+    @work(thread=True, exit_on_error=False, group="zotero")
+    def _plan(self, papers: list[Paper], path: str) -> None:
+        try:
+            with self._zotero_lock:
+                plan = plan_for(papers, self.library, path, self.push_options)
+        except Exception as error:
+            self.post_message(PlanFailed(failure_of(error)))
+            return
+        self.post_message(PlanReady(plan))
+
+    @on(PlanFailed)
+    def _plan_failed(self, message: PlanFailed) -> None:
+        self.push_screen(MessageScreen("Cannot plan the push", str(message.failure)))
+
+    @on(PlanReady)
+    def _plan_ready(self, message: PlanReady) -> None:
+        plan = message.plan
+        self.push_screen(ReviewScreen(plan, library=self.library_label),
+                         lambda go: self._start_push(plan) if go else None)
+
+    def _start_push(self, plan: Plan) -> None:
+        self._cancel.clear()
+        self.push_screen(ProgressScreen(plan, self._cancel.set))
+        self._push(plan)
+
+    @work(thread=True, exit_on_error=False, group="zotero")
+    def _push(self, plan: Plan) -> None:
+        library = self.library
+        assert library is not None
+        papers = list(self.model.papers)
+        generation = self.generation
+
+        def progress(count: int) -> None:
+            self.post_message(PushProgress(count))
+
+        try:
+            with self._zotero_lock:
+                report = apply_plan(plan, library.target, library.index,
+                                    on_progress=progress,
+                                    should_stop=self._cancel.is_set)
+                recent = RecentTargets(self.store, library_id(self.settings))
+                if any(r.ok for r in report.results):
+                    recent.remember(join_path(plan.collection_path))
+                collections, remembered = library.index.collections(), recent.list()
+                held = in_library(papers, library)
+        except Exception as error:
+            self.post_message(PushDone(plan, None, failure_of(error)))
+            return
+        self.post_message(PushDone(plan, report))
+        self.post_message(LibraryReady(library, collections, remembered))
+        self.post_message(Marked(generation, in_library=held))
+
+    @on(PushProgress)
+    def _push_progress(self, message: PushProgress) -> None:
+        if isinstance(self.screen, ProgressScreen):
+            self.screen.advance(message.advance)
+
+    @on(PushDone)
+    def _push_done(self, message: PushDone) -> None:
+        result = ResultScreen(message.plan, message.report, message.failure)
+        if message.report is not None:
+            written = {r.paper.identity for r in message.report.results if r.ok}
+            self.model.selected = {i for i in self.model.selected
+                                   if self.model.papers[i].identity not in written}
+            self.papers_screen.list_changed()
+        if isinstance(self.screen, ProgressScreen):
+            self.switch_screen(result)
+        else:
+            self.push_screen(result)
+
+    def action_reconnect(self) -> None:
+        if not self.has_credentials:
+            self._zotero_ready()
+            return
+        if self.library_state == "reading":
+            return
+        self.library_state = "reading"
+        self.refresh_status()
+        self._open_library(self.generation, list(self.model.papers))
+
+    # -- export ------------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        papers = self.model.selected_papers()
+        if not papers:
+            self.notify("Select papers first (space), then press e", severity="warning", timeout=3)
+            return
+        self.push_screen(ExportScreen(len(papers), self.export_request),
+                         partial(self._export_chosen, papers))
+
+    def _export_chosen(self, papers: list[Paper], request: ExportRequest | None) -> None:
+        if request is not None:
+            self.export_request = request
+            self._export(papers, request)
+
+    @work(thread=True, exit_on_error=False, group="export")
+    def _export(self, papers: list[Paper], request: ExportRequest) -> None:
+        try:
+            with self._side_store() as store:
+                plan = export_bib(papers, request, store)
+        except Exception as error:
+            self.post_message(ExportDone(None, failure_of(error)))
+            return
+        self.post_message(ExportDone(plan))
+
+    @on(ExportDone)
+    def _export_done(self, message: ExportDone) -> None:
+        if message.plan is None:
+            self.notify(str(message.failure), title="Export failed", severity="error", timeout=8)
+            return
+        lines = [summary(message.plan), *message.plan.warnings[:3]]
+        self.notify("\n".join(lines), title="Exported", timeout=6)
+
+    # -- help --------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+
+def make_app(files: Sequence[str], *, settings: Settings, store: Store, fmt: str | None = None,
+             as_of: date | None = None, enrich: bool = True, offline: bool = False) -> ZotsyncApp:
+    """Read the digests (errors raise before any screen is drawn) and build the app."""
+    loaded = load_papers(list(files), fmt, as_of=as_of)
+    return ZotsyncApp(loaded.papers, settings=settings, store=store, digests=files, as_of=as_of,
+                      enrich=enrich, offline=offline, record=True, warnings=loaded.warnings)

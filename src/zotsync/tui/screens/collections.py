@@ -1,0 +1,268 @@
+"""The collection picker: the library's collections as a lazy tree, search, recent targets,
+and new collections (created by the push, after the review: nothing is written here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static, Tree
+from textual.widgets.option_list import Option
+from textual.widgets.tree import TreeNode
+
+from zotsync.core.library import Collection, split_collection_path
+
+MAX_NAME = 255
+
+
+def join_path(path: Sequence[str]) -> str:
+    """`("Reading", "2025-06")` -> `"Reading/2025-06"`, a `/` in a name escaped."""
+    return "/".join(name.replace("\\", "\\\\").replace("/", "\\/") for name in path)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A node of the tree: a collection (key None when it is still to be created)."""
+
+    path: tuple[str, ...]
+    key: str | None = None
+    items: int | None = None
+    children: int = 0
+    new: bool = False
+
+
+class CollectionTree(Tree[Target]):
+    """A tree whose Enter means "use this collection" (a click only moves the cursor)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "choose", "Use"),
+        Binding("space", "toggle_node", "Expand", show=False),
+    ]
+
+    class Chosen(Message):
+        def __init__(self, target: Target) -> None:
+            super().__init__()
+            self.target = target
+
+    def action_choose(self) -> None:
+        node = self.cursor_node
+        if node is not None and node.data is not None and node.data.path:
+            self.post_message(self.Chosen(node.data))
+
+
+class NameDialog(ModalScreen[str | None]):
+    """Ask for a new collection's name."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, parent: str) -> None:
+        super().__init__()
+        self.parent_label = parent
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="name-dialog", classes="dialog"):
+            yield Label(f"New collection in [b]{self.parent_label}[/b]", markup=True)
+            yield Input(placeholder="Name", id="new-name", max_length=MAX_NAME)
+            yield Static("enter create · esc cancel", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        name = event.value.strip()
+        if not name:
+            self.notify("A collection needs a name", severity="warning")
+            return
+        self.dismiss(name)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class CollectionPicker(ModalScreen[str | None]):
+    """Pick the target collection; dismissed with its path ("A/B") or None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("n", "new", "New sub-collection"),
+        Binding("slash", "search", "Search"),
+    ]
+
+    def __init__(self, collections: Sequence[Collection], recent: Sequence[str], *, library: str,
+                 papers: int) -> None:
+        super().__init__()
+        self.collections = list(collections)
+        self.recent = list(recent)
+        self.library_label = library
+        self.papers = papers
+        self._by_parent: dict[str | None, list[Collection]] = {}
+        for c in sorted(self.collections, key=lambda c: (c.name.casefold(), c.key)):
+            self._by_parent.setdefault(c.parent, []).append(c)
+        self._populated: set[int] = set()
+        self._new: dict[tuple[str, ...], list[str]] = {}  # parent path -> new names under it
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker", classes="dialog"):
+            plural = "s" if self.papers != 1 else ""
+            yield Label(f"Push {self.papers} paper{plural} into which collection?", id="picker-title")
+            yield Input(placeholder="Search collections by name   ( / )", id="collection-search")
+            if self.recent:
+                yield Label("Recent", classes="section")
+                yield OptionList(*[Option(path, id=f"recent-{i}") for i, path in enumerate(self.recent)],
+                                 id="recent")
+            yield OptionList(id="matches")
+            tree = CollectionTree(self.library_label, Target(()), id="tree")
+            tree.auto_expand = False
+            tree.guide_depth = 3
+            yield tree
+            yield Static("enter use · n new sub-collection of the highlighted one · / search · "
+                         "esc cancel", classes="hint")
+            with Horizontal(classes="buttons"):
+                yield Button("Use", id="use", variant="primary")
+                yield Button("New…", id="new")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        tree = self.query_one(CollectionTree)
+        self._populate(tree.root)
+        tree.root.expand()
+        tree.focus()
+        tree.move_cursor(tree.root)
+        self.query_one("#matches").display = False
+
+    # -- the lazy tree -----------------------------------------------------------------
+
+    def _label(self, target: Target) -> Text:
+        name = target.path[-1] if target.path else self.library_label
+        if target.new:
+            return Text.assemble(name, ("  new", "bold green"))
+        return Text.assemble(name, (f"  {target.items or 0}", "dim"))
+
+    def _populate(self, node: TreeNode[Target]) -> None:
+        """Add the node's children the first time it is shown (and new ones under it)."""
+        target = node.data
+        if target is None or node.id in self._populated:
+            return
+        self._populated.add(node.id)
+        if not target.new:
+            for c in self._by_parent.get(target.key if target.path else None, []):
+                child = Target((*target.path, c.name), c.key, c.num_items, c.num_collections or 0)
+                node.add(self._label(child), child, allow_expand=bool(child.children))
+        for name in self._new.get(target.path, []):
+            child = Target((*target.path, name), new=True)
+            node.add(self._label(child), child, allow_expand=False)
+
+    @on(Tree.NodeExpanded)
+    def _expanded(self, event: Tree.NodeExpanded[Target]) -> None:
+        self._populate(event.node)
+
+    # -- choosing ----------------------------------------------------------------------
+
+    @on(CollectionTree.Chosen)
+    def _chosen(self, event: CollectionTree.Chosen) -> None:
+        self.dismiss(join_path(event.target.path))
+
+    @on(OptionList.OptionSelected)
+    def _option(self, event: OptionList.OptionSelected) -> None:
+        prompt = event.option.prompt
+        self.dismiss(prompt.plain if isinstance(prompt, Text) else str(prompt))
+
+    @on(Button.Pressed, "#use")
+    def _use(self) -> None:
+        self.query_one(CollectionTree).action_choose()
+
+    @on(Button.Pressed, "#new")
+    def _new_button(self) -> None:
+        self.action_new()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    # -- search ------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        self.query_one("#collection-search", Input).focus()
+
+    def _all_paths(self) -> list[str]:
+        by_key = {c.key: c for c in self.collections}
+        paths: list[str] = []
+        for c in self.collections:
+            names: list[str] = []
+            current: Collection | None = c
+            seen: set[str] = set()
+            while current is not None and current.key not in seen:
+                seen.add(current.key)
+                names.append(current.name)
+                current = by_key.get(current.parent) if current.parent else None
+            paths.append(join_path(list(reversed(names))))
+        for parent, names in self._new.items():
+            paths.extend(join_path((*parent, name)) for name in names)
+        return sorted(set(paths), key=str.casefold)
+
+    @on(Input.Changed, "#collection-search")
+    def _search(self, event: Input.Changed) -> None:
+        query = event.value.strip().casefold()
+        matches = self.query_one("#matches", OptionList)
+        tree = self.query_one(CollectionTree)
+        matches.clear_options()
+        if not query:
+            matches.display = False
+            tree.display = True
+            return
+        found = [p for p in self._all_paths() if query in split_collection_path(p)[-1].casefold()]
+        matches.add_options([Option(p) for p in found] or [Option("(no collection by that name)",
+                                                                  disabled=True)])
+        matches.display = True
+        tree.display = False
+        matches.highlighted = 0 if found else None
+
+    @on(Input.Submitted, "#collection-search")
+    def _search_submitted(self) -> None:
+        matches = self.query_one("#matches", OptionList)
+        if matches.display and matches.option_count and not matches.get_option_at_index(0).disabled:
+            matches.focus()
+        else:
+            self.query_one(CollectionTree).focus()
+
+    # -- new collections ---------------------------------------------------------------
+
+    def action_new(self) -> None:
+        tree = self.query_one(CollectionTree)
+        if not tree.display:  # searching: create under the root of the tree instead
+            self.query_one("#collection-search", Input).value = ""
+        node = tree.cursor_node or tree.root
+        target = node.data or Target(())
+        parent = join_path(target.path) if target.path else self.library_label
+
+        def created(name: str | None) -> None:
+            if name:
+                self._add_new(node, name)
+
+        self.app.push_screen(NameDialog(parent), created)
+
+    def _add_new(self, parent: TreeNode[Target], name: str) -> None:
+        tree = self.query_one(CollectionTree)
+        self._populate(parent)
+        existing = next((c for c in parent.children if c.data and c.data.path[-1] == name), None)
+        if existing is not None:
+            self.notify(f"{name!r} is already there: it is highlighted", timeout=3)
+            child = existing
+        else:
+            target = parent.data or Target(())
+            self._new.setdefault(target.path, []).append(name)
+            data = Target((*target.path, name), new=True)
+            child = parent.add(self._label(data), data, allow_expand=False)
+            parent.allow_expand = True
+        parent.expand()
+        tree.focus()
+        self.call_after_refresh(tree.move_cursor, child)

@@ -1,0 +1,60 @@
+"""Export the selection to a .bib file: path, style, optional fields."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
+
+from zotsync.tui.bibexport import STYLES, ExportRequest
+
+
+class ExportScreen(ModalScreen[ExportRequest | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, papers: int, request: ExportRequest) -> None:
+        super().__init__()
+        self.papers = papers
+        self.request = request
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="export", classes="dialog"):
+            plural = "s" if self.papers != 1 else ""
+            yield Label(f"Export {self.papers} paper{plural} to a .bib file")
+            yield Input(str(self.request.path), placeholder="path/to/refs.bib", id="bib-path")
+            yield Static("An existing file is merged into, as `zotsync bib` does: its entries stay as "
+                         "they are, new ones are appended, a .bak copy is kept.", classes="hint")
+            with RadioSet(id="bib-style"):
+                for style in STYLES:
+                    yield RadioButton(style, value=style == self.request.style, id=f"style-{style}")
+            yield Checkbox("Include the abstract", self.request.abstract, id="bib-abstract")
+            yield Checkbox("Keep the TL;DR (annote)", self.request.tldr, id="bib-tldr")
+            with Horizontal(classes="buttons"):
+                yield Button("Export", id="export-go", variant="primary")
+                yield Button("Cancel", id="export-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#bib-path", Input).focus()
+
+    @on(Input.Submitted, "#bib-path")
+    @on(Button.Pressed, "#export-go")
+    def _go(self) -> None:
+        path = self.query_one("#bib-path", Input).value.strip()
+        if not path:
+            self.notify("Give the .bib file's path", severity="warning")
+            return
+        pressed = self.query_one(RadioSet).pressed_button
+        style = str(pressed.label) if pressed is not None else "bibtex"
+        self.dismiss(ExportRequest(Path(path).expanduser(), style,
+                                   self.query_one("#bib-abstract", Checkbox).value,
+                                   self.query_one("#bib-tldr", Checkbox).value))
+
+    @on(Button.Pressed, "#export-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,153 @@
+"""The main screen: filters, the paper list and the detail pane of the highlighted paper."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Checkbox, Footer, Header, Input, Select, Static
+
+from zotsync.tui.widgets import PaperList, detail_text
+
+if TYPE_CHECKING:
+    from zotsync.tui.app import ZotsyncApp
+
+ALL = ""
+
+
+class PapersScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "Search"),
+        Binding("f", "focus_category", "Category"),
+        Binding("h", "toggle_hide", "Hide in library"),
+        Binding("a", "select_all", "Select shown"),
+        Binding("c", "clear", "Clear"),
+        Binding("p", "app.push", "Push"),
+        Binding("e", "app.export", "Export .bib"),
+        Binding("r", "app.reconnect", "Reconnect", show=False),
+        Binding("question_mark", "app.help", "Help"),
+        Binding("q", "app.quit", "Quit"),
+        Binding("escape", "focus_list", "List", show=False),
+    ]
+
+    @property
+    def zapp(self) -> ZotsyncApp:
+        return cast("ZotsyncApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        model = self.zapp.model
+        yield Header(show_clock=False, icon="Z")
+        with Horizontal(id="filters"):
+            yield Input(placeholder="Search title, authors, abstract, TL;DR   ( / )", id="search")
+            yield Select(self._category_options(), allow_blank=False, value=ALL, id="category",
+                         compact=True)
+            yield Checkbox("Hide in library", id="hide", compact=True)
+        with Horizontal(id="body"):
+            yield PaperList(model, id="papers")
+            with VerticalScroll(id="detail"):
+                yield Static(id="detail-text")
+        yield Static(id="status")
+        yield Footer()
+
+    def _category_options(self) -> list[tuple[str, str]]:
+        model = self.zapp.model
+        return [(f"All categories ({len(model)})", ALL)] + [
+            (f"{name} ({count})", name) for name, count in model.categories()]
+
+    def on_mount(self) -> None:
+        self.query_one(PaperList).focus()
+        self.show_detail()
+        self.zapp.refresh_status()
+
+    # -- what the app calls ------------------------------------------------------------
+
+    @property
+    def paper_list(self) -> PaperList:
+        return self.query_one(PaperList)
+
+    def model_replaced(self) -> None:
+        """New papers (enrichment): new list, new categories."""
+        self.paper_list.set_model(self.zapp.model)
+        select = cast("Select[str]", self.query_one("#category", Select))
+        with self.prevent(Select.Changed):
+            select.set_options(self._category_options())
+            category = self.zapp.model.category
+            select.value = category if category in {v for _, v in self._category_options()} else ALL
+        self.list_changed()
+
+    def list_changed(self) -> None:
+        self.paper_list.rows_changed()
+        self.show_detail()
+        self.zapp.refresh_status()
+
+    def show_detail(self) -> None:
+        model = self.zapp.model
+        index = self.paper_list.current
+        paper = model.papers[index] if index is not None else None
+        body = detail_text(paper, in_library=index in model.in_library,
+                           seen=model.seen.get(index) if index is not None else None)
+        self.query_one("#detail-text", Static).update(body)
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#status", Static).update(text)
+
+    # -- events ------------------------------------------------------------------------
+
+    @on(PaperList.Highlighted)
+    def _highlighted(self, event: PaperList.Highlighted) -> None:
+        self.show_detail()
+        self.query_one("#detail", VerticalScroll).scroll_home(animate=False)
+
+    @on(PaperList.SelectionChanged)
+    def _selection_changed(self) -> None:
+        self.zapp.refresh_status()
+
+    @on(Input.Changed, "#search")
+    def _search(self, event: Input.Changed) -> None:
+        self.zapp.model.set_query(event.value)
+        self.list_changed()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.paper_list.focus()
+
+    @on(Select.Changed, "#category")
+    def _category(self, event: Select.Changed) -> None:
+        value = event.value
+        self.zapp.model.set_category(value if isinstance(value, str) else ALL)
+        self.list_changed()
+
+    @on(Checkbox.Changed, "#hide")
+    def _hide(self, event: Checkbox.Changed) -> None:
+        self.zapp.model.set_hide_in_library(event.value)
+        self.list_changed()
+
+    # -- actions -----------------------------------------------------------------------
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_focus_category(self) -> None:
+        select = self.query_one("#category", Select)
+        select.focus()
+        select.action_show_overlay()
+
+    def action_focus_list(self) -> None:
+        self.paper_list.focus()
+
+    def action_toggle_hide(self) -> None:
+        self.query_one("#hide", Checkbox).toggle()
+
+    def action_select_all(self) -> None:
+        self.zapp.model.select_visible()
+        self.paper_list.refresh()
+        self.zapp.refresh_status()
+
+    def action_clear(self) -> None:
+        self.zapp.model.clear_selection()
+        self.paper_list.refresh()
+        self.zapp.refresh_status()

@@ -1,0 +1,116 @@
+"""The push under way (a progress bar, Cancel), then what happened."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Label, ProgressBar, Static
+
+from zotsync.core.sync_plan import Plan
+from zotsync.sync_apply import SyncReport
+from zotsync.tui.messages import Failure
+
+
+class ProgressScreen(Screen[None]):
+    """Shown while the push worker runs; Cancel asks it to stop before the next request."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,c", "cancel", "Cancel")]
+
+    def __init__(self, plan: Plan, cancel: Callable[[], None]) -> None:
+        super().__init__()
+        self.plan = plan
+        self._cancel = cancel
+        self.cancelling = False
+
+    def compose(self) -> ComposeResult:
+        target = "/".join(self.plan.collection_path)
+        yield Header(show_clock=False, icon="Z")
+        with Vertical(id="progress", classes="dialog"):
+            yield Label(f"Pushing {len(self.plan.papers)} papers into [b]{target}[/b]", markup=True)
+            yield ProgressBar(total=len(self.plan.papers), show_eta=False, id="push-bar")
+            yield Static("Each request carries whole papers: cancelling stops between requests.",
+                         id="push-state", classes="hint")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel", variant="error")
+        yield Footer()
+
+    def advance(self, count: int) -> None:
+        self.query_one(ProgressBar).advance(count)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        if self.cancelling:
+            return
+        self.cancelling = True
+        self._cancel()
+        self.query_one("#push-state", Static).update("Cancelling: stopping after the current request…")
+        self.query_one("#cancel", Button).disabled = True
+
+
+def report_summary(plan: Plan, report: SyncReport | None, failure: Failure | None) -> Text:
+    target = "/".join(plan.collection_path)
+    text = Text()
+    if report is None:
+        text.append("The push did not happen.\n", style="bold red")
+        text.append(str(failure) if failure else "unknown error")
+        return text
+    counts = report.counts()
+    if report.cancelled:
+        not_sent = sum(1 for r in report.results if r.reason == "cancelled before sending")
+        text.append(f"Cancelled: {not_sent} papers were not sent (nothing half-written).\n",
+                    style="bold yellow")
+    elif report.failed:
+        text.append(f"{len(report.failed)} of {len(report.results)} papers failed.\n", style="bold red")
+    else:
+        text.append(f"Done: {target}\n", style="bold green")
+    for label, key in (("collections created", "collections_created"), ("items created", "created"),
+                       ("existing items filed", "filed"), ("already in the collection", "already_filed"),
+                       ("skipped", "skipped"), ("notes created", "notes_created"),
+                       ("notes updated", "notes_updated"),
+                       ("notes kept (edited in Zotero)", "notes_kept_edited"),
+                       ("failed", "failed")):
+        if counts[key]:
+            text.append(f"{counts[key]:>5}  ", style="bold")
+            text.append(f"{label}\n")
+    return text
+
+
+class ResultScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter", "close", "Back to the papers")]
+
+    def __init__(self, plan: Plan, report: SyncReport | None, failure: Failure | None = None) -> None:
+        super().__init__()
+        self.plan = plan
+        self.report = report
+        self.failure = failure
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="Z")
+        with Vertical(id="result"):
+            yield Label("Push result", id="result-title")
+            yield Static(report_summary(self.plan, self.report, self.failure), id="result-summary")
+            if self.report is not None and self.report.failed:
+                yield Label("Not written", classes="section")
+                yield DataTable(id="failures", cursor_type="row")
+            with Horizontal(classes="buttons"):
+                yield Button("Back to the papers", id="close", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.report is not None and self.report.failed:
+            table = self.query_one("#failures", DataTable)
+            table.add_columns("Paper", "Reason")
+            for result in self.report.failed:
+                table.add_row(result.paper.label, result.reason or "")
+        self.query_one("#close", Button).focus()
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,105 @@
+"""Review before anything is written: the sync plan, with counts, then Push or Back."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Label, Static
+
+from zotsync.core.sync_plan import ItemAction, NoteAction, Plan
+
+ACTION_TEXT = {
+    ItemAction.CREATE: "create",
+    ItemAction.FILE: "file existing",
+    ItemAction.FILED: "already there",
+    ItemAction.SKIP: "skip",
+}
+NOTE_TEXT = {
+    NoteAction.CREATE: "create",
+    NoteAction.UPDATE: "update",
+    NoteAction.LEAVE: "unchanged",
+    NoteAction.KEEP_EDITED: "kept (edited in Zotero)",
+    NoteAction.NONE: "-",
+}
+
+
+def plan_summary(plan: Plan) -> Text:
+    """The counts of a plan, one line each, zero counts left out."""
+    counts = plan.counts()
+    lines = [
+        ("collections to create", counts["collections_to_create"]),
+        ("items to create", counts["create"]),
+        ("existing items to file", counts["file"]),
+        ("already in the collection", counts["filed"]),
+        ("skipped", counts["skip"]),
+        ("notes to create", counts["note_create"]),
+        ("notes to update", counts["note_update"]),
+        ("notes unchanged", counts["note_leave"]),
+        ("notes edited in Zotero (kept)", counts["note_keep_edited"]),
+    ]
+    text = Text()
+    for label, count in lines:
+        if count:
+            text.append(f"{count:>5}  ", style="bold")
+            text.append(f"{label}\n")
+    if plan.new_collections:
+        text.append("\nnew: " + " / ".join(step.name for step in plan.new_collections), style="green")
+    if not plan.writes:
+        text.append("\nNothing to write: the library already has all of this.", style="yellow")
+    return text
+
+
+class ReviewScreen(Screen[bool]):
+    """Dismissed with True to push, False to go back."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "confirm", "Push"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, plan: Plan, *, library: str) -> None:
+        super().__init__()
+        self.plan = plan
+        self.library_label = library
+
+    def compose(self) -> ComposeResult:
+        plan = self.plan
+        target = "/".join(plan.collection_path)
+        yield Header(show_clock=False, icon="Z")
+        with Vertical(id="review"):
+            yield Label(f"Review: {len(plan.papers)} papers into [b]{target}[/b] ({self.library_label})",
+                        id="review-title", markup=True)
+            with Horizontal(id="review-body"):
+                yield Static(plan_summary(plan), id="review-counts")
+                yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
+            yield Static("Nothing has been written yet. p push · esc back", classes="hint")
+            with Horizontal(classes="buttons"):
+                yield Button("Push", id="confirm", variant="primary", disabled=not plan.writes)
+                yield Button("Back", id="back")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Item", "Note", "arXiv", "Title")
+        for paper in self.plan.papers:
+            table.add_row(ACTION_TEXT[paper.action], NOTE_TEXT[paper.note],
+                          paper.paper.label if paper.paper.arxiv_id or paper.paper.doi else "-",
+                          " ".join(paper.paper.title.split()))
+        (self.query_one("#confirm", Button) if self.plan.writes else table).focus()
+
+    @on(Button.Pressed, "#confirm")
+    def action_confirm(self) -> None:
+        if not self.plan.writes:
+            self.notify("Nothing to write", timeout=2)
+            return
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#back")
+    def action_back(self) -> None:
+        self.dismiss(False)
