@@ -126,6 +126,7 @@ def measure(label: str, bib: Path, store: Store, papers: list[Paper], *, trace: 
         with tempfile.TemporaryDirectory() as tmp:
             copy, copy_store = Path(tmp) / bib.name, Path(tmp) / "store.sqlite3"
             shutil.copyfile(bib, copy)
+            store.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all rows in the file
             shutil.copyfile(store.path, copy_store)
             traced = Store(copy_store)
             tracemalloc.start()
