@@ -41,3 +41,57 @@ async def settle(app: ZotsyncApp, pilot: Pilot[None]) -> None:
         await pilot.pause()
         if not any(w.is_running for w in app.workers):
             break
+
+
+# -- the pieces without a screen ---------------------------------------------------------
+
+
+def test_search_narrows_incrementally_and_matches_chinese() -> None:
+    from zotsync.tui.model import PaperModel
+
+    model = PaperModel(load_papers([str(SAMPLE)], as_of=AS_OF).papers)
+    assert len(model.set_query("b")) >= len(model.set_query("br")) >= len(model.set_query("brain"))
+    assert len(model.set_query("brain")) == 6
+    assert model.set_query("brain transformer") == model.set_query("transformer brain")
+    assert model.set_query("脑机接口") == [0]  # in the first paper's TL;DR
+    assert model.set_query("") == list(range(8))
+    assert [model.rows[i].category for i in model.set_category("cs.CV")] == ["cs.CV", "cs.CV"]
+    model.set_category("")
+    model.in_library = {0, 1}
+    assert model.set_hide_in_library(True) == list(range(2, 8))
+
+
+def test_selection_survives_enrichment_by_source() -> None:
+    from zotsync.tui.model import PaperModel
+
+    papers = load_papers([str(SAMPLE)], as_of=AS_OF).papers
+    model = PaperModel(papers)
+    model.toggle(2)
+    model.set_query("brain")
+    enriched = [p.replace(arxiv_id=None, doi="10.1/x") if i == 2 else p for i, p in enumerate(papers)]
+    fresh = model.replaced(list(reversed(enriched)))
+    assert fresh.selected == {5} and fresh.query == "brain"
+    assert fresh.selected_papers()[0].doi == "10.1/x"
+
+
+def test_recent_targets_keep_the_newest_five_per_library(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from zotsync.tui.recent import RecentTargets
+
+    store = Store(tmp_path / "s.sqlite3")
+    recent = RecentTargets(store, "lib-a")
+    start = datetime(2025, 6, 1, tzinfo=UTC)
+    for day in range(7):
+        recent.remember(f"Reading/{day}", now=start + timedelta(days=day))
+    recent.remember("Reading/2", now=start + timedelta(days=9))
+    assert recent.list() == ["Reading/2", "Reading/6", "Reading/5", "Reading/4", "Reading/3"]
+    assert RecentTargets(store, "lib-b").list() == []
+
+
+def test_collection_paths_escape_slashes() -> None:
+    from zotsync.core.library import split_collection_path
+    from zotsync.tui.screens.collections import join_path
+
+    assert join_path(("Reading", "2025/06")) == "Reading/2025\\/06"
+    assert split_collection_path(join_path(("Reading", "2025/06"))) == ["Reading", "2025/06"]
