@@ -33,7 +33,7 @@ async def test_no_credentials_list_detail_and_push_explains_login(tmp_path: Path
         status = str(app.screen.query_one("#status").render())
         assert "8 papers" in status and "zotsync login" in status
         await pilot.press("down")
-        detail = str(app.screen.query_one("#detail-text").render())
+        detail = app.screen.query_one("#detail").plain  # type: ignore[attr-defined]
         assert "A Brain Graph Foundation Model" in detail and "TL;DR" in detail and "Abstract" in detail
         await pilot.press("p")  # nothing selected yet
         assert not isinstance(app.screen, MessageScreen)

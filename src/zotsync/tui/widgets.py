@@ -80,11 +80,15 @@ class PaperList(ScrollView, can_focus=True):
         self.model = model
         self._label_width = 10
         self._highlighted: int | None = None
+        # Drawn rows by (paper, cursor, selected, in library, seen, width, ID width): after a
+        # keystroke in the search field most rows on screen were already drawn.
+        self._row_cache: dict[tuple[int, bool, bool, bool, bool, int, int], Strip] = {}
 
     # -- data --------------------------------------------------------------------------
 
     def set_model(self, model: PaperModel) -> None:
         self.model = model
+        self._row_cache.clear()
         self.rows_changed()
 
     def rows_changed(self) -> None:
@@ -174,7 +178,22 @@ class PaperList(ScrollView, can_focus=True):
         cells.append(fit("ZST", flags))
         return Strip([Segment(" ".join(cells), style)], width).crop_extend(0, width, style)
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._row_cache.clear()
+
     def _row(self, index: int, is_cursor: bool, width: int, base: Style) -> Strip:
+        model = self.model
+        key = (index, is_cursor, index in model.selected, index in model.in_library, index in model.seen,
+               width, self._label_width)
+        strip = self._row_cache.get(key)
+        if strip is None:
+            if len(self._row_cache) > 4000:
+                self._row_cache.clear()
+            strip = self._row_cache[key] = self._draw_row(index, is_cursor, width, base)
+        return strip
+
+    def _draw_row(self, index: int, is_cursor: bool, width: int, base: Style) -> Strip:
         model = self.model
         row = model.rows[index]
         mark, label, title, category, date, _ = column_widths(width, self._label_width)
@@ -203,6 +222,54 @@ class PaperList(ScrollView, can_focus=True):
 
 
 # -- the detail pane -------------------------------------------------------------------
+
+
+class DetailView(ScrollView):
+    """Rich text wrapped to the pane's width once per paper (CJK-aware), drawn line by line.
+
+    A Line-API view rather than a Static: showing another paper re-wraps one text and
+    repaints this pane, without a layout pass of the whole screen (that made each
+    keystroke in the search field cost tens of milliseconds).
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.text = Text()
+        self._strips: list[Strip] = []
+        self._wrapped_at = -1
+
+    def show(self, text: Text) -> None:
+        self.text = text
+        self._wrapped_at = -1
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self._wrap()
+        self.refresh()
+
+    @property
+    def plain(self) -> str:
+        return self.text.plain
+
+    def _wrap(self) -> None:
+        width = self.scrollable_content_region.width
+        if width <= 0 or width == self._wrapped_at:
+            return
+        console = self.app.console
+        lines = self.text.wrap(console, width, no_wrap=False, overflow="fold")
+        self._strips = [Strip(list(line.render(console)), line.cell_len) for line in lines]
+        self._wrapped_at = width
+        self.virtual_size = Size(width, len(self._strips))
+
+    def on_resize(self) -> None:
+        self._wrap()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        row = round(self.scroll_y) + y
+        if row >= len(self._strips):
+            return Strip.blank(width, base)
+        return self._strips[row].apply_style(base).crop_extend(0, width, base)
+
 
 SECTION_TITLES = {"motivation": "Motivation", "method": "Method", "result": "Result",
                   "conclusion": "Conclusion"}

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Checkbox, Footer, Header, Input, Select, Static
 
-from zotsync.tui.widgets import PaperList, detail_text
+from zotsync.tui.widgets import DetailView, PaperList, detail_text
 
 if TYPE_CHECKING:
     from zotsync.tui.app import ZotsyncApp
@@ -19,7 +20,22 @@ if TYPE_CHECKING:
 ALL = ""
 
 
+TYPING_PAUSE = 0.12  # seconds without a keystroke in the search field before the detail follows
+
+
+class SearchInput(Input):
+    """The search field. It filters in the keystroke's own turn (not on the later
+    `Changed` message), so the field and the list repaint in the same frame."""
+
+    def watch_value(self, value: str) -> None:
+        screen = self.screen
+        if isinstance(screen, PapersScreen):
+            screen.search(value)
+
+
 class PapersScreen(Screen[None]):
+    _detail_pending = False
+    _detail_timer: Timer | None = None
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search"),
         Binding("f", "focus_category", "Category"),
@@ -42,14 +58,15 @@ class PapersScreen(Screen[None]):
         model = self.zapp.model
         yield Header(show_clock=False, icon="Z")
         with Horizontal(id="filters"):
-            yield Input(placeholder="Search title, authors, abstract, TL;DR   ( / )", id="search")
+            search = SearchInput(placeholder="Search title, authors, abstract, TL;DR   ( / )", id="search")
+            search.cursor_blink = False
+            yield search
             yield Select(self._category_options(), allow_blank=False, value=ALL, id="category",
                          compact=True)
             yield Checkbox("Hide in library", id="hide", compact=True)
         with Horizontal(id="body"):
             yield PaperList(model, id="papers")
-            with VerticalScroll(id="detail"):
-                yield Static(id="detail-text")
+            yield DetailView(id="detail")
         yield Static(id="status")
         yield Footer()
 
@@ -79,18 +96,33 @@ class PapersScreen(Screen[None]):
             select.value = category if category in {v for _, v in self._category_options()} else ALL
         self.list_changed()
 
-    def list_changed(self) -> None:
+    def list_changed(self, *, typing: bool = False) -> None:
         self.paper_list.rows_changed()
-        self.show_detail()
+        self.request_detail(typing=typing)
         self.zapp.refresh_status()
 
+    def request_detail(self, *, typing: bool = False) -> None:
+        """Show the highlighted paper once the list has been drawn; while typing in the
+        search field, only when the typing pauses. Each keystroke then costs the filter
+        and the list's repaint, not the detail's too."""
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+            self._detail_timer = None
+        if typing:
+            self._detail_timer = self.set_timer(TYPING_PAUSE, self.show_detail)
+        elif not self._detail_pending:
+            self._detail_pending = True
+            self.call_after_refresh(self.show_detail)
+
     def show_detail(self) -> None:
+        self._detail_pending = False
+        self._detail_timer = None
         model = self.zapp.model
         index = self.paper_list.current
         paper = model.papers[index] if index is not None else None
         body = detail_text(paper, in_library=index in model.in_library,
                            seen=model.seen.get(index) if index is not None else None)
-        self.query_one("#detail-text", Static).update(body)
+        self.query_one(DetailView).show(body)
 
     def set_status(self, text: str) -> None:
         self.query_one("#status", Static).update(text)
@@ -99,17 +131,16 @@ class PapersScreen(Screen[None]):
 
     @on(PaperList.Highlighted)
     def _highlighted(self, event: PaperList.Highlighted) -> None:
-        self.show_detail()
-        self.query_one("#detail", VerticalScroll).scroll_home(animate=False)
+        self.request_detail(typing=self._detail_timer is not None)  # still typing: wait for the pause
 
     @on(PaperList.SelectionChanged)
     def _selection_changed(self) -> None:
         self.zapp.refresh_status()
 
-    @on(Input.Changed, "#search")
-    def _search(self, event: Input.Changed) -> None:
-        self.zapp.model.set_query(event.value)
-        self.list_changed()
+    def search(self, query: str) -> None:
+        if query != self.zapp.model.query:
+            self.zapp.model.set_query(query)
+            self.list_changed(typing=True)
 
     @on(Input.Submitted, "#search")
     def _search_done(self) -> None:
