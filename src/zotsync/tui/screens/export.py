@@ -30,11 +30,12 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
             yield Input(str(self.request.path), placeholder="path/to/refs.bib", id="bib-path")
             yield Static("An existing file is merged into, as `zotsync bib` does: its entries stay as "
                          "they are, new ones are appended, a .bak copy is kept.", classes="hint")
-            with RadioSet(id="bib-style"):
+            with RadioSet(id="bib-style", compact=True):
                 for style in STYLES:
-                    yield RadioButton(style, value=style == self.request.style, id=f"style-{style}")
-            yield Checkbox("Include the abstract", self.request.abstract, id="bib-abstract")
-            yield Checkbox("Keep the TL;DR (annote)", self.request.tldr, id="bib-tldr")
+                    yield RadioButton(style, value=style == self.request.style, id=f"style-{style}",
+                                      compact=True)
+            yield Checkbox("Include the abstract", self.request.abstract, id="bib-abstract", compact=True)
+            yield Checkbox("Keep the TL;DR (annote)", self.request.tldr, id="bib-tldr", compact=True)
             with Horizontal(classes="buttons"):
                 yield Button("Export", id="export-go", variant="primary")
                 yield Button("Cancel", id="export-cancel")

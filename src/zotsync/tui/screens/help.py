@@ -4,46 +4,60 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Markdown, Static
+from textual.widgets import Button, Label, Static
 
-HELP = """\
-## Paper list
+KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("Paper list", (
+        ("↑ ↓ j k PgUp PgDn Home End", "move"),
+        ("space", "select / unselect (or click the mark column, or double-click the row)"),
+        ("a", "select every paper shown"),
+        ("c", "clear the selection"),
+        ("/", "search title, authors, abstract, TL;DR (Chinese too); enter: back to the list"),
+        ("f", "filter by category"),
+        ("h", "hide papers already in your Zotero library"),
+        ("p", "push the selection to Zotero: pick a collection, review, push"),
+        ("e", "export the selection to a .bib file (merged like `zotsync bib`)"),
+        ("r", "connect to Zotero again (after an error)"),
+        ("?", "this help"),
+        ("q", "quit"),
+    )),
+    ("Collection picker", (
+        ("enter", "use the highlighted collection"),
+        ("n", "new sub-collection of the highlighted one (or of the library)"),
+        ("/", "search collections by name"),
+        ("space", "expand / collapse"),
+        ("esc", "cancel"),
+    )),
+    ("Review, push, result", (
+        ("p", "push (nothing is written before)"),
+        ("esc", "back; while pushing: cancel (stops between requests, no half-written paper)"),
+    )),
+)
 
-| Key | |
-|---|---|
-| `↑` `↓` `j` `k`, `PgUp` `PgDn`, `Home` `End` | move |
-| `space` (or click the mark column, or double-click) | select / unselect |
-| `a` | select every paper shown |
-| `c` | clear the selection |
-| `/` | search title, authors, abstract, TL;DR (Chinese too); `enter` back to the list |
-| `f` | filter by category |
-| `h` | hide papers already in your Zotero library |
-| `p` | push the selection to Zotero: pick a collection, review, push |
-| `e` | export the selection to a .bib file |
-| `r` | connect to Zotero again (after an error) |
-| `?` | this help |
-| `q` | quit |
+MARKERS = ("Markers in the last column: Z in your Zotero library · S seen in an earlier digest · "
+           "T has a TL;DR. New collections are created only when you push, after the review. "
+           "Zotero not set up? Run `zotsync login` in a shell, then start `zotsync tui` again.")
 
-Markers (last column): **Z** in your Zotero library · **S** seen in an earlier digest ·
-**T** has a TL;DR.
 
-## Collection picker
-
-`enter` use the highlighted collection · `n` new sub-collection of the highlighted one (or of the
-library) · `/` search by name · `space` expand · `esc` cancel. New collections are only created
-when you push, after the review.
-
-## Review, push, result
-
-`p` push · `esc` back. While pushing, `esc` or `c` cancels: zotsync stops between requests, and a
-paper is never half-written.
-
-Zotero not set up? Run `zotsync login` in a shell, then start `zotsync tui` again.
-"""
+def help_text() -> Group:
+    parts: list[Text | Table] = []
+    for title, keys in KEYS:
+        parts.append(Text(title, style="bold underline"))
+        table = Table(box=None, show_header=False, padding=(0, 2, 0, 2), expand=True)
+        table.add_column(no_wrap=True, style="bold cyan")
+        table.add_column(ratio=1)
+        for key, what in keys:
+            table.add_row(key, what)
+        parts.extend([table, Text()])
+    parts.append(Text(MARKERS, style="dim"))
+    return Group(*parts)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -51,7 +65,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help", classes="dialog"):
-            yield Markdown(HELP)
+            yield Static(help_text())
 
     def action_close(self) -> None:
         self.dismiss(None)
