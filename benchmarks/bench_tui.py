@@ -85,7 +85,7 @@ async def run(papers_file: Path, query: str) -> int:
     papers = app.model.papers
     created = time.perf_counter()
     loaded = created - start
-    print(f"read {len(papers)} papers in {loaded * 1000:.0f} ms")
+    print(f"read the digest ({len(papers)} papers) and built the app in {loaded * 1000:.0f} ms")
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_for(lambda: bool(rows_drawn))
         first_paint = rows_drawn[0] - created
