@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from servers.zotero_emulator import Fault, ZoteroEmulator
-from test_tui_support import SAMPLE, make_tui, settle
+from test_tui_support import SAMPLE, emulator_settings, make_tui, settle
 from zotsync.core.paper import Paper, Summary
 from zotsync.core.zotero_item import NOTE_TAG
 from zotsync.tui.recent import RecentTargets
@@ -169,3 +169,24 @@ async def test_push_failure_is_shown_with_its_reason(zotero_emu: ZoteroEmulator,
         assert "1 of 2 papers failed" in str(app.screen.query_one("#result-summary").render())
         assert app.screen.query_one("#failures").row_count == 1  # type: ignore[attr-defined]
     assert SAMPLE.exists()
+
+
+async def test_push_into_a_group_library(zotero_emu: ZoteroEmulator, tmp_path: Path) -> None:
+    zotero_emu.seed_collections("/groups/42", [{"key": "GGGGGGGG", "name": "Lab reading"}])
+    settings = emulator_settings(zotero_emu, ZOTERO_LIBRARY_TYPE="group", ZOTERO_LIBRARY_ID="42")
+    app = make_tui(tmp_path, settings=settings)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("space", "p")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, CollectionPicker) and picker.library_label == "Group 42"
+        await pilot.press("down", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ResultScreen)
+    [item] = [i for i in zotero_emu.library("/groups/42").items.values() if i["itemType"] == "preprint"]
+    assert item["collections"] == ["GGGGGGGG"]
+    assert zotero_emu.library("/users/1").items == {}
