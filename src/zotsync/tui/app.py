@@ -455,6 +455,11 @@ class ZotsyncApp(App[None]):
         lines = [summary(message.plan), *message.plan.warnings[:3]]
         self.notify("\n".join(lines), title="Exported", timeout=6)
 
+    async def action_quit(self) -> None:
+        # A push under way stops before its next request (the app waits for it to end).
+        self._cancel.set()
+        await super().action_quit()
+
     # -- help --------------------------------------------------------------------------
 
     def action_help(self) -> None:
