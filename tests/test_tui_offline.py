@@ -121,3 +121,17 @@ async def test_help_screen_and_mouse(tmp_path: Path) -> None:
         await pilot.press("q")
     assert app.return_value is None
     assert SAMPLE.exists()
+
+
+async def test_category_filter_and_hide_with_the_keyboard(tmp_path: Path) -> None:
+    app = make_tui(tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f", "down", "enter")  # the first category: q-bio.NC (5 papers)
+        await pilot.pause()
+        assert app.model.category == "q-bio.NC" and len(app.model.visible) == 5
+        app.model.in_library = {0}  # as the library worker would mark it
+        await pilot.press("h", "a")
+        assert app.model.visible == [1, 2, 3, 4] and app.model.selected == {1, 2, 3, 4}
+        await pilot.press("c")
+        assert app.model.selected == set()

@@ -201,8 +201,7 @@ class ZotsyncApp(App[None]):
                 seen = store.earlier_sightings(papers, self.digests)
                 if record:
                     store.record_sightings(papers, self.as_of)
-        except ZotsyncError as error:  # the markers are a nicety: the list works without them
-            self.log.warning(f"seen markers: {error}")
+        except Exception:  # the markers are a nicety: the list works without them
             return
         self.post_message(Marked(generation, seen=seen))
 
@@ -228,8 +227,7 @@ class ZotsyncApp(App[None]):
         try:
             with self._zotero_lock:
                 held = in_library(papers, library)
-        except Exception as error:
-            self.log.warning(f"library markers: {error}")
+        except Exception:  # as above; the next push refreshes the library anyway
             return
         self.post_message(Marked(generation, in_library=held))
 

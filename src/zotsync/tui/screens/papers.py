@@ -151,6 +151,7 @@ class PapersScreen(Screen[None]):
         value = event.value
         self.zapp.model.set_category(value if isinstance(value, str) else ALL)
         self.list_changed()
+        self.paper_list.focus()
 
     @on(Checkbox.Changed, "#hide")
     def _hide(self, event: Checkbox.Changed) -> None:
