@@ -54,13 +54,18 @@ class Reader(Protocol):
     def __call__(self, text: str, source: str, *, as_of: date) -> ReadResult: ...
 
 
+# Anything str.split() would change in a stripped string: a whitespace character other than
+# a plain space (newlines, tabs, U+2028, NBSP, ...) or two whitespace characters in a row.
+_NEEDS_COLLAPSE = re.compile(r"[^\S ]|\s\s")
+
+
 def collapse(text: str | None) -> str | None:
     """Whitespace runs (newlines included) to one space; empty to None."""
     if text is None:
         return None
     stripped = text.strip()
-    if "\n" not in stripped and "  " not in stripped and "\t" not in stripped and "\r" not in stripped:
-        return stripped or None  # already one line: skip the split (most digest fields)
+    if _NEEDS_COLLAPSE.search(stripped) is None:
+        return stripped or None  # already one plain line: skip the split (most digest fields)
     return " ".join(stripped.split()) or None
 
 
