@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-pytest_plugins = ["servers.zotero_fixtures"]
+pytest_plugins = ["servers.zotero_fixtures", "servers.lookup_fixtures"]
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -37,6 +37,14 @@ def isolated_dirs(
     # Retries wait for real; keep them short so fault tests stay fast.
     monkeypatch.setenv("ZOTSYNC_ZOTERO_BACKOFF", "0.01")
     yield home
+
+
+@pytest.fixture(autouse=True)
+def no_real_lookups(isolated_dirs: Path, no_network_lookups: str) -> str:
+    """arXiv and Hugging Face point at a refusing local port unless a test starts a stand-in:
+    no test can reach the real services, whatever the developer's config says. (After
+    `isolated_dirs`, which clears the environment.)"""
+    return no_network_lookups
 
 
 @pytest.fixture

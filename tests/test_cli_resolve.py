@@ -1,6 +1,5 @@
 """`zotsync resolve` and `parse --enrich` end to end, against the loopback stand-ins."""
 
-# ruff: noqa: F811  (the stand-in fixtures are imported, then taken as parameters)
 from __future__ import annotations
 
 import json
@@ -10,14 +9,7 @@ from typing import Any
 
 from servers.arxiv_standin import ArxivStandIn
 from servers.hf_standin import HfStandIn
-from servers.lookup_fixtures import (  # noqa: F401
-    HF_DAY,
-    Sample,
-    arxiv_standin,
-    hf_standin,
-    lookup_sample,
-    no_network_lookups,
-)
+from servers.lookup_fixtures import HF_DAY, Sample
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = str(ROOT / "examples" / "hf-daily-papers.txt")

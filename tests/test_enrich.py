@@ -1,7 +1,6 @@
 """Enrichment end to end against the loopback stand-ins: resolution of the HF page
 sample, request counts, the cache, offline use, failures, never guessing."""
 
-# ruff: noqa: F811  (the stand-in fixtures are imported, then taken as parameters)
 from __future__ import annotations
 
 import math
@@ -12,15 +11,7 @@ import pytest
 
 from servers.arxiv_standin import ArxivStandIn
 from servers.hf_standin import HfStandIn
-from servers.lookup_fixtures import (  # noqa: F401
-    HF_DAY,
-    HF_PAGE,
-    Sample,
-    arxiv_standin,
-    hf_standin,
-    lookup_sample,
-    no_network_lookups,
-)
+from servers.lookup_fixtures import HF_DAY, HF_PAGE, Sample
 from zotsync.config import Settings, load_settings
 from zotsync.core.paper import Paper, Source
 from zotsync.core.resolution import Status

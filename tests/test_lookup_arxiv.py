@@ -1,7 +1,6 @@
 """The arXiv API client against the loopback stand-in: id_list batches, title searches,
 malformed answers and the HTTP 400 error feed."""
 
-# ruff: noqa: F811  (the stand-in fixtures are imported, then taken as parameters)
 from __future__ import annotations
 
 import math
@@ -9,7 +8,7 @@ import math
 import pytest
 
 from servers.arxiv_standin import ArxivStandIn, title_matches
-from servers.lookup_fixtures import Sample, arxiv_standin, lookup_sample  # noqa: F401
+from servers.lookup_fixtures import Sample
 from zotsync.lookup.arxiv import ArxivClient, title_query
 from zotsync.lookup.http import HttpClient, Policy, SourceUnavailable
 

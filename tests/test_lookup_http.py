@@ -1,7 +1,6 @@
 """The lookup HTTP client against a real loopback server: pacing, one connection,
 Retry-After, backoff, bounded retries, timeouts, dropped connections."""
 
-# ruff: noqa: F811  (the stand-in fixtures are imported, then taken as parameters)
 from __future__ import annotations
 
 import itertools
@@ -12,7 +11,6 @@ import requests
 import urllib3.exceptions
 
 from servers.arxiv_standin import ArxivStandIn
-from servers.lookup_fixtures import arxiv_standin, lookup_sample  # noqa: F401
 from zotsync.lookup.http import (
     USER_AGENT,
     HttpClient,

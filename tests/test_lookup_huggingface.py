@@ -1,7 +1,6 @@
 """The Hugging Face client against the loopback stand-in: daily lists, search, 404,
 malformed JSON."""
 
-# ruff: noqa: F811  (the stand-in fixtures are imported, then taken as parameters)
 from __future__ import annotations
 
 from datetime import date
@@ -9,7 +8,7 @@ from datetime import date
 import pytest
 
 from servers.hf_standin import HfStandIn
-from servers.lookup_fixtures import HF_DAY, Sample, hf_standin, lookup_sample  # noqa: F401
+from servers.lookup_fixtures import HF_DAY, Sample
 from zotsync.lookup.http import HttpClient, Policy, SourceUnavailable
 from zotsync.lookup.huggingface import HuggingFaceClient
 

@@ -1,6 +1,5 @@
 """`zotsync tui` and bare `zotsync FILE...` build the app; enrichment runs after first paint."""
 
-# ruff: noqa: F811  (the stand-in fixtures are imported, then taken as parameters)
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +9,6 @@ import pytest
 
 from servers.arxiv_standin import ArxivStandIn
 from servers.hf_standin import HfStandIn
-from servers.lookup_fixtures import arxiv_standin, hf_standin, lookup_sample  # noqa: F401
 from test_tui_support import SAMPLE, settle
 from zotsync.config import load_settings
 from zotsync.inputs import load_papers

@@ -1,6 +1,5 @@
 """The Zotero Web API emulator itself, through real HTTP: the pyzotero client where zotsync
 uses it, `requests` for raw protocol checks. Sections follow zotero-api.md §11."""
-# ruff: noqa: F811  (the emulator fixture is imported, then taken as a parameter)
 
 from __future__ import annotations
 
@@ -28,7 +27,7 @@ from servers.zotero_emulator import (
     sanitize_note,
     synthetic_preprints,
 )
-from servers.zotero_fixtures import GROUP_ID, zotero_emu  # noqa: F401
+from servers.zotero_fixtures import GROUP_ID
 
 ROOT = Path(__file__).resolve().parents[1]
 BERT = "1810.04805"
