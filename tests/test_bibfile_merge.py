@@ -461,30 +461,6 @@ def test_cli_errors_are_one_line(tmp_path: Path, bib_cli: Callable[..., Result])
     assert not out.exists()
 
 
-def test_cli_from_zotero_is_a_seam(tmp_path: Path, bib_cli: Callable[..., Result]) -> None:
-    out = tmp_path / "refs.bib"
-    result = bib_cli("--from-zotero", "--collection", "Thesis/Ch1", "-o", str(out))
-    assert result.exit_code == 2
-    assert "--from-zotero is not available yet" in result.stderr
-    assert bib_cli(str(DIGEST), "--from-zotero", "--collection", "A", "-o", str(out)).exit_code == 2
-    assert bib_cli("--from-zotero", "-o", str(out)).exit_code == 2
-
-    asked: list[str] = []
-
-    def source(run: object, collection: str) -> list[Paper]:
-        asked.append(collection)
-        return [paper(1)]
-
-    bib_command.use_zotero_source(source)
-    try:
-        ok = bib_cli("--from-zotero", "--collection", "Thesis/Ch1", "-o", str(out), "--json")
-    finally:
-        bib_command.use_zotero_source(None)
-    assert ok.exit_code == 0, ok.stderr
-    assert asked == ["Thesis/Ch1"]
-    assert [a["key"] for a in json.loads(ok.stdout)["added"]] == ["smith2021deep"]
-
-
 def test_cli_table_and_counts(tmp_path: Path, bib_cli: Callable[..., Result]) -> None:
     out = tmp_path / "refs.bib"
     result = bib_cli(str(HF_PAGE), "-o", str(out))

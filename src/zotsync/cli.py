@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from zotsync import __version__
+from zotsync.commands.bib import bib
 from zotsync.commands.collections import collections
 from zotsync.commands.common import RunContext
 from zotsync.commands.config import config_command
@@ -87,6 +88,7 @@ def cli(ctx: click.Context) -> None:
 cli.add_command(parse)
 cli.add_command(config_command)
 cli.add_command(push)
+cli.add_command(bib)
 cli.add_command(collections)
 cli.add_command(login)
 cli.add_command(resolve)

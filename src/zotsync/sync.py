@@ -14,6 +14,7 @@ from zotsync.config import Settings
 from zotsync.core.library import LibraryItem, split_collection_path
 from zotsync.core.paper import Paper
 from zotsync.core.sync_plan import Plan, PushOptions, plan_push, resolve_collection
+from zotsync.core.zotero_paper import find_collection, item_paper, note_tldr
 from zotsync.errors import ZotsyncError
 from zotsync.store import Store
 from zotsync.zotero.api import LibraryTarget, new_object_key
@@ -58,6 +59,34 @@ def plan_for(papers: Sequence[Paper], library: Library | None, collection: str,
     return plan_push(papers, view, key, options=options, new_key=new_object_key,
                      written_notes=written, reserved=reserved, collection_path=path,
                      new_collections=steps)
+
+
+def collection_papers(library: Library, collection: str, *, with_tldr: bool = False) -> list[Paper]:
+    """The papers in a Zotero collection ("A/B/C"), in the library's order.
+
+    Notes and attachments are not papers. With `with_tldr`, the TL;DR is read back from
+    zotsync's summary notes (one request per 50 notes); without, no note is fetched.
+    """
+    path = split_collection_path(collection)
+    if not path:
+        raise ZotsyncError("the collection path is empty", hint='pass --collection "Name" or "A/B/C"')
+    found = find_collection(path, library.index.collections())
+    if found is None:
+        raise ZotsyncError(f"no collection {collection!r} in {library.target.library_label}",
+                           hint="run `zotsync collections` to list them")
+    items = [item for page in library.target.collection_items(found.key) for item in page.data
+             if not item.get("data", {}).get("deleted")]
+    tldrs: dict[str, str] = {}
+    if with_tldr:
+        note_keys = {child.key: parent for parent in (str(i.get("key")) for i in items)
+                     for child in library.index.children(parent)
+                     if child.zotsync_note and not child.deleted}
+        for note in library.target.items_by_key(sorted(note_keys)):
+            text = note_tldr(str(note.get("data", {}).get("note") or ""))
+            if text:
+                tldrs[note_keys[str(note.get("key"))]] = text
+    papers = (item_paper(item, tldr=tldrs.get(str(item.get("key")))) for item in items)
+    return [paper for paper in papers if paper is not None]
 
 
 class _EmptyLibrary:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,28 +26,7 @@ from zotsync.core.identity import doi_key, normalize_doi, parse_arxiv_id
 from zotsync.core.paper import Paper
 from zotsync.errors import ZotsyncError
 from zotsync.inputs import load_papers
-
-# The seam for `--from-zotero`: a callable the Zotero engine registers with
-# `use_zotero_source`. It gets the run context and the collection path ("A/B") and
-# returns the collection's items as Papers (through the same mapping as digests).
-ZoteroSource = Callable[[RunContext, str], Sequence[Paper]]
-_zotero_source: ZoteroSource | None = None
-
-
-def use_zotero_source(source: ZoteroSource | None) -> None:
-    """Wire `--from-zotero` to the Zotero engine (None unwires it)."""
-    global _zotero_source  # noqa: PLW0603 - one seam, set once at start-up
-    _zotero_source = source
-
-
-def zotero_papers(run: RunContext, collection: str) -> list[Paper]:
-    if _zotero_source is None:
-        raise ZotsyncError(
-            "--from-zotero is not available yet: this zotsync has no Zotero engine to read "
-            "collections with",
-            hint="export the digests instead: zotsync bib FILE... -o refs.bib",
-        )
-    return list(_zotero_source(run, collection))
+from zotsync.sync import collection_papers, open_library
 
 
 def select_papers(papers: Sequence[Paper], wanted: Sequence[str]) -> list[Paper]:
@@ -184,7 +163,8 @@ def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str
             raise click.UsageError("--from-zotero exports a Zotero collection: give no FILE")
         if not collection:
             raise click.UsageError('--from-zotero needs --collection "A/B"')
-        papers = zotero_papers(run, collection)
+        papers = collection_papers(open_library(run.settings, run.store), collection, with_tldr=tldr)
+        note(f"{len(papers)} papers in {collection}")
     else:
         if not files:
             raise click.UsageError('give digest FILEs, or --from-zotero --collection "A/B"')

@@ -61,7 +61,8 @@ class Collection:
     num_collections: int | None = None
 
 
-def _arxiv_from(data: Mapping[str, Any]) -> str | None:
+def arxiv_id_of(data: Mapping[str, Any]) -> str | None:
+    """An item's arXiv ID (no version) from its archiveID, DOI, URL or Extra line."""
     for value in (data.get("archiveID"), data.get("DOI"), data.get("url")):
         if isinstance(value, str) and value:
             parsed = parse_arxiv_id(value)
@@ -100,7 +101,7 @@ def library_item(data: Mapping[str, Any], *, note_text: str | None = None) -> Li
         version=int(data.get("version") or 0),
         item_type=item_type,
         title=str(data.get("title") or ""),
-        arxiv_id=_arxiv_from(data) if item_type not in {"note", "attachment"} else None,
+        arxiv_id=arxiv_id_of(data) if item_type not in {"note", "attachment"} else None,
         doi=plain_doi,
         year=int(year_match[1]) if year_match else None,
         creators=tuple(_creator_name(c) for c in data.get("creators") or () if _creator_name(c)),

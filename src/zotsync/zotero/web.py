@@ -210,6 +210,9 @@ class ZoteroWeb:
     def all_items(self) -> Iterator[Versioned]:
         yield from self._pages(f"{self.prefix}/items", {"format": "json", "includeTrashed": 1})
 
+    def collection_items(self, collection_key: str) -> Iterator[Versioned]:
+        yield from self._pages(f"{self.prefix}/collections/{collection_key}/items/top", {"format": "json"})
+
     def _pages(self, path: str, params: Mapping[str, Any]) -> Iterator[Versioned]:
         """Every page of a multi-object read, 100 at a time, stopping at `Total-Results`."""
         start = 0
