@@ -18,6 +18,7 @@ from zotsync.commands.common import (
     json_option,
     note,
     pass_run,
+    print_table,
     resolve_as_of,
 )
 from zotsync.commands.parse import report_counts
@@ -102,7 +103,6 @@ def report_plan(plan: MergePlan, *, dry_run: bool) -> None:
 
 
 def _print_table(plan: MergePlan, *, dry_run: bool) -> None:
-    from rich.console import Console  # noqa: PLC0415  (rich only when a table is printed)
     from rich.table import Table  # noqa: PLC0415
 
     table = Table(show_lines=False, expand=False, pad_edge=False)
@@ -117,7 +117,7 @@ def _print_table(plan: MergePlan, *, dry_run: bool) -> None:
         table.add_row("present", p.key, p.paper.arxiv_id or p.paper.doi or "", p.paper.title)
     for s in plan.skipped:
         table.add_row("skipped", "", s.paper.arxiv_id or s.paper.doi or "", f"{s.paper.title} ({s.reason})")
-    Console(soft_wrap=False).print(table)
+    print_table(table)
 
 
 @click.command("bib")

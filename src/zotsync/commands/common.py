@@ -7,6 +7,7 @@ meant for a person — counts, warnings, progress, errors — goes to stderr.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -94,3 +95,12 @@ def note(message: str) -> None:
 
 def display_path(path: Path | str) -> str:
     return str(path)
+
+
+def print_table(table: Any) -> None:
+    """A rich table on stdout, at least 100 columns wide (titles stay readable when the
+    output is piped or the terminal is narrow; a wider terminal is used in full)."""
+    from rich.console import Console  # noqa: PLC0415  (rich only when a table is printed)
+
+    width = max(100, shutil.get_terminal_size((100, 24)).columns)
+    Console(soft_wrap=False, width=width).print(table)

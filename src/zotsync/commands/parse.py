@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import click
@@ -16,6 +15,7 @@ from zotsync.commands.common import (
     json_option,
     note,
     pass_run,
+    print_table,
     resolve_as_of,
 )
 from zotsync.commands.enrichment import enrich_for_command, offline_option
@@ -42,7 +42,6 @@ def paper_json(paper: Paper, sighting: Sighting | None) -> dict[str, Any]:
 
 
 def _print_table(papers: list[Paper], sightings: dict[int, Sighting]) -> None:
-    from rich.console import Console  # noqa: PLC0415  (rich only when a table is printed)
     from rich.table import Table  # noqa: PLC0415
 
     table = Table(show_lines=False, expand=False, pad_edge=False)
@@ -71,7 +70,7 @@ def _print_table(papers: list[Paper], sightings: dict[int, Sighting]) -> None:
             sighting.first_seen.isoformat() if sighting else "",
         )
     # A pipe gets 100 columns rather than rich's 80: titles are long.
-    Console(soft_wrap=False, width=max(100, shutil.get_terminal_size((100, 24)).columns)).print(table)
+    print_table(table)
 
 
 @click.command()

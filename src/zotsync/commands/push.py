@@ -17,6 +17,7 @@ from zotsync.commands.common import (
     json_option,
     note,
     pass_run,
+    print_table,
     resolve_as_of,
 )
 from zotsync.commands.parse import report_counts
@@ -79,7 +80,6 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 
 
 def print_plan(plan: Plan) -> None:
-    from rich.console import Console  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
 
     table = Table(title=f"Push plan: {'/'.join(plan.collection_path)}", title_justify="left")
@@ -90,10 +90,9 @@ def print_plan(plan: Plan) -> None:
     for paper in plan.papers:
         table.add_row(paper.paper.arxiv_id or paper.paper.doi or "-", paper.paper.title,
                       _ACTION_TEXT[paper.action], _NOTE_TEXT[paper.note])
-    console = Console(soft_wrap=False)
-    console.print(table)
+    print_table(table)
     if plan.new_collections:
-        console.print("collections to create: " + " / ".join(s.name for s in plan.new_collections))
+        click.echo("collections to create: " + " / ".join(s.name for s in plan.new_collections))
 
 
 def summary_line(report: SyncReport) -> str:

@@ -14,6 +14,7 @@ from zotsync.commands.common import (
     format_option,
     json_option,
     pass_run,
+    print_table,
     resolve_as_of,
 )
 from zotsync.commands.enrichment import enrich_for_command, offline_option
@@ -25,7 +26,6 @@ from zotsync.inputs import load_papers
 
 
 def _print_table(papers: list[Paper], outcomes: list[Outcome]) -> None:
-    from rich.console import Console  # noqa: PLC0415  (rich only when a table is printed)
     from rich.table import Table  # noqa: PLC0415
 
     table = Table(show_lines=False, expand=False, pad_edge=False)
@@ -50,7 +50,7 @@ def _print_table(papers: list[Paper], outcomes: list[Outcome]) -> None:
             paper.published.isoformat() if paper.published else "",
             detail,
         )
-    Console(soft_wrap=False).print(table)
+    print_table(table)
 
 
 @click.command()
