@@ -20,10 +20,10 @@ zotsync parse $digests --offline
 echo
 echo "== 2. zotsync push --dry-run: what a push into Zotero would do (nothing is written)"
 # shellcheck disable=SC2086
-zotsync push $digests --collection "Reading/Daily digests" --dry-run
+zotsync push $digests --collection "Reading/Daily digests" --offline --dry-run
 
 echo
 echo "== 3. zotsync bib: the arXiv digest as BibTeX, ready for LaTeX"
-zotsync bib "$here/arxiv-daily-digest.md" -o "$out/refs.bib"
+zotsync bib "$here/arxiv-daily-digest.md" -o "$out/refs.bib" --offline
 echo
 echo "wrote $out/refs.bib; next: zotsync login, then the push without --dry-run (docs/usage.md)"

@@ -83,7 +83,7 @@ def test_select_and_tags(run_cli, zotero_emu) -> None:  # type: ignore[no-untype
 def test_unknown_select_is_a_usage_error(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
     result = push(run_cli, zotero_emu, "--select", "2506.99999")
     assert result.exit_code == 2
-    assert "no paper 2506.99999" in result.stderr
+    assert "--select: 2506.99999 not among the 8 papers read" in result.stderr
     assert zotero_emu.writes == []
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,35 +19,12 @@ from zotsync.commands.common import (
     print_table,
     resolve_as_of,
 )
+from zotsync.commands.enrichment import choose_papers, enrich_option, offline_option
 from zotsync.commands.parse import report_counts
 from zotsync.core.citekeys import DEFAULT_KEY_FORMAT, KeyFormat, KeyFormatError, parse_key_format
-from zotsync.core.identity import doi_key, normalize_doi, parse_arxiv_id
 from zotsync.core.paper import Paper
-from zotsync.errors import ZotsyncError
 from zotsync.inputs import load_papers
 from zotsync.sync import collection_papers, open_library
-
-
-def select_papers(papers: Sequence[Paper], wanted: Sequence[str]) -> list[Paper]:
-    """The papers named by arXiv ID (any spelling) or DOI, in input order."""
-    ids: dict[str, str] = {}
-    dois: dict[str, str] = {}
-    for token in wanted:
-        arxiv = parse_arxiv_id(token)
-        doi = normalize_doi(token)
-        if arxiv:
-            ids[arxiv.id] = token
-        elif doi:
-            dois[doi_key(doi)] = token
-        else:
-            raise click.BadParameter(f"{token!r} is neither an arXiv ID nor a DOI", param_hint="--select")
-    chosen = [p for p in papers if (p.arxiv_id in ids) or (p.doi and doi_key(p.doi) in dois)]
-    found = {p.arxiv_id for p in chosen} | {doi_key(p.doi) for p in chosen if p.doi}
-    missing = [token for key, token in (ids | dois).items() if key not in found]
-    if missing:
-        raise ZotsyncError(f"--select: {', '.join(missing)} not among the {len(papers)} papers read",
-                           hint="check the IDs, or run `zotsync parse` to list the papers")
-    return chosen
 
 
 def _key_format(ctx: click.Context, param: click.Parameter, value: str) -> KeyFormat:
@@ -139,13 +114,16 @@ def _print_table(plan: MergePlan, *, dry_run: bool) -> None:
 @click.option("--from-zotero", "from_zotero", is_flag=True,
               help="Export a Zotero collection (with --collection) instead of digests.")
 @click.option("--collection", default=None, metavar="A/B", help="The Zotero collection, for --from-zotero.")
+@enrich_option
+@offline_option
 @format_option
 @as_of_option
 @json_option
 @pass_run
 def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str, ...], style: str,
         key_format: KeyFormat, abstract: bool, tldr: bool, dry_run: bool, from_zotero: bool,
-        collection: str | None, fmt: str | None, as_of: Any, as_json: bool) -> None:
+        collection: str | None, enrich: bool, offline: bool, fmt: str | None, as_of: Any,
+        as_json: bool) -> None:
     """Write the papers of digests as BibTeX entries into a .bib file.
 
     A new file is created; an existing one is merged into: papers it already holds
@@ -173,9 +151,8 @@ def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str
         loaded = load_papers(list(files), fmt, as_of=resolve_as_of(as_of))
         report_counts(loaded, len(files))
         papers = loaded.papers
-    wanted = [t for value in select for t in re.split(r"[,\s]+", value) if t]
-    if wanted:
-        papers = select_papers(papers, wanted)
+    # Zotero items are not looked up again: they are what the library says.
+    papers = choose_papers(run, papers, select, enrich=enrich and not from_zotero, offline=offline)
 
     options = ExportOptions(style=style, abstract=abstract, tldr=tldr, key_format=key_format)
     plan = plan_merge(papers, read_bib(output), run.store, options)

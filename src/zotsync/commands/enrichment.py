@@ -1,5 +1,5 @@
-"""What the commands that enrich papers share: `--offline`, and running enrichment
-with progress on stderr and the report's lines after it."""
+"""What the commands that enrich papers share: `--enrich/--no-enrich`, `--offline`,
+`--select`, and running enrichment with progress on stderr and the report's lines after it."""
 
 from __future__ import annotations
 
@@ -12,10 +12,19 @@ from typing import Any, TypeVar
 import click
 
 from zotsync.commands.common import RunContext, note
+from zotsync.core.identity import normalize_doi, parse_arxiv_id
 from zotsync.core.paper import Paper
+from zotsync.core.selection import select_papers, split_selectors
 from zotsync.enrich import EnrichReport, Progress, enrich_papers
+from zotsync.errors import ZotsyncError
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def enrich_option(fn: F) -> F:
+    return click.option("--enrich/--no-enrich", default=True, show_default=True,
+                        help="Look up papers lacking an arXiv ID, authors or a date on arXiv and "
+                             "Hugging Face (cached; see docs/enrichment.md).")(fn)
 
 
 def offline_option(fn: F) -> F:
@@ -59,3 +68,32 @@ def enrich_for_command(
     for line in report.lines():
         note(line)
     return report
+
+
+def _selected(papers: Sequence[Paper], selectors: Sequence[str]) -> tuple[list[Paper], list[str]]:
+    bad = [s for s in selectors if parse_arxiv_id(s) is None and normalize_doi(s) is None]
+    if bad:
+        raise click.BadParameter(f"{', '.join(map(repr, bad))} is neither an arXiv ID nor a DOI",
+                                 param_hint="--select")
+    return select_papers(papers, selectors)
+
+
+def choose_papers(run: RunContext, papers: Sequence[Paper], select: Sequence[str], *,
+                  enrich: bool, offline: bool) -> list[Paper]:
+    """`--select` (arXiv IDs in any spelling, DOIs; comma-separated, repeatable), then
+    enrichment unless `--no-enrich`.
+
+    Only the chosen papers are looked up. A selector that no paper answers before
+    enrichment (a Hugging Face page entry has no arXiv ID yet) enriches them all first.
+    """
+    selectors = split_selectors(select)
+    chosen, unknown = _selected(papers, selectors) if selectors else (list(papers), [])
+    if unknown and enrich:
+        enriched = enrich_for_command(run, papers, offline=offline).papers
+        chosen, unknown = _selected(enriched, selectors)
+    elif enrich:
+        chosen = enrich_for_command(run, chosen, offline=offline).papers
+    if unknown:
+        raise ZotsyncError(f"--select: {', '.join(unknown)} not among the {len(papers)} papers read",
+                           hint="use arXiv IDs or DOIs as `zotsync parse` lists them")
+    return chosen

@@ -18,7 +18,7 @@ from zotsync.commands.common import (
     print_table,
     resolve_as_of,
 )
-from zotsync.commands.enrichment import enrich_for_command, offline_option
+from zotsync.commands.enrichment import enrich_for_command, enrich_option, offline_option
 from zotsync.core.paper import Paper
 from zotsync.inputs import LoadResult, load_papers
 from zotsync.store import Sighting
@@ -80,9 +80,7 @@ def _print_table(papers: list[Paper], sightings: dict[int, Sighting]) -> None:
 @json_option
 @click.option("--record/--no-record", default=True, show_default=True,
               help="Remember these papers in the local store (marks them seen in later digests).")
-@click.option("--enrich/--no-enrich", default=True, show_default=True,
-              help="Look up papers lacking an arXiv ID, authors or a date on arXiv and Hugging Face "
-                   "(cached; see docs/enrichment.md).")
+@enrich_option
 @offline_option
 @pass_run
 def parse(run: RunContext, files: tuple[str, ...], fmt: str | None, as_of: Any,

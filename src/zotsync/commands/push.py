@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -20,9 +19,8 @@ from zotsync.commands.common import (
     print_table,
     resolve_as_of,
 )
+from zotsync.commands.enrichment import choose_papers, enrich_option, offline_option
 from zotsync.commands.parse import report_counts
-from zotsync.core.paper import Paper
-from zotsync.core.selection import select_papers, split_selectors
 from zotsync.core.sync_plan import ItemAction, NoteAction, PaperPlan, Plan, PushOptions
 from zotsync.errors import SyncFailed, ZotsyncError
 from zotsync.inputs import load_papers
@@ -42,17 +40,6 @@ _NOTE_TEXT = {
     NoteAction.KEEP_EDITED: "edited in Zotero: kept",
     NoteAction.NONE: "-",
 }
-
-
-def selected_papers(papers: list[Paper], select: Sequence[str]) -> list[Paper]:
-    selectors = split_selectors(select)
-    if not selectors:
-        return papers
-    chosen, unknown = select_papers(papers, selectors)
-    if unknown:
-        raise ZotsyncError(f"--select: no paper {', '.join(unknown)} in the digests",
-                           hint="use arXiv IDs or DOIs as `zotsync parse` lists them")
-    return chosen
 
 
 def paper_plan_json(plan: PaperPlan) -> dict[str, Any]:
@@ -132,13 +119,15 @@ def _stderr_console() -> Any:
 @click.option("--if-exists", type=click.Choice(["file", "skip"]), default="file", show_default=True,
               help="A paper already in the library: add it to the collection, or leave it.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
+@enrich_option
+@offline_option
 @format_option
 @as_of_option
 @json_option
 @pass_run
 def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple[str, ...],
          tags: tuple[str, ...], notes: bool, pdf_link: bool | None, if_exists: str, dry_run: bool,
-         fmt: str | None, as_of: Any, as_json: bool) -> None:
+         enrich: bool, offline: bool, fmt: str | None, as_of: Any, as_json: bool) -> None:
     """Push papers from digests into a Zotero collection, never duplicating.
 
     Each paper becomes a preprint item as Zotero's arXiv translator makes it, with
@@ -156,7 +145,7 @@ def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple
     settings = run.settings
     loaded = load_papers(list(files), fmt, as_of=resolve_as_of(as_of))
     report_counts(loaded, len(files))
-    papers = selected_papers(loaded.papers, select)
+    papers = choose_papers(run, loaded.papers, select, enrich=enrich, offline=offline)
     options = PushOptions(tags=tuple(tags), notes=notes,
                           pdf_link=settings.pdf_link if pdf_link is None else pdf_link,
                           if_exists=if_exists)
