@@ -69,7 +69,6 @@ def _print_table(papers: list[Paper], sightings: dict[int, Sighting]) -> None:
             "yes" if paper.summary else "",
             sighting.first_seen.isoformat() if sighting else "",
         )
-    # A pipe gets 100 columns rather than rich's 80: titles are long.
     print_table(table)
 
 
