@@ -13,17 +13,18 @@ out="${ZOTSYNC_DEMO_OUT:-$here/out}"  # where refs.bib goes
 mkdir -p "$out"
 
 echo "== 1. zotsync parse: the papers of both digests, duplicates merged"
-# --offline: Hugging Face papers without an arXiv ID stay as they are (see `zotsync resolve`).
+# --no-enrich: no lookups (without it, papers lacking an arXiv ID, authors or a date are
+# looked up on arXiv and Hugging Face; see `zotsync resolve` and docs/enrichment.md).
 # shellcheck disable=SC2086
-zotsync parse $digests --offline
+zotsync parse $digests --no-enrich
 
 echo
 echo "== 2. zotsync push --dry-run: what a push into Zotero would do (nothing is written)"
 # shellcheck disable=SC2086
-zotsync push $digests --collection "Reading/Daily digests" --offline --dry-run
+zotsync push $digests --collection "Reading/Daily digests" --no-enrich --dry-run
 
 echo
 echo "== 3. zotsync bib: the arXiv digest as BibTeX, ready for LaTeX"
-zotsync bib "$here/arxiv-daily-digest.md" -o "$out/refs.bib" --offline
+zotsync bib "$here/arxiv-daily-digest.md" -o "$out/refs.bib" --no-enrich
 echo
 echo "wrote $out/refs.bib; next: zotsync login, then the push without --dry-run (docs/usage.md)"
