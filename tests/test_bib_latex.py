@@ -238,7 +238,7 @@ def test_merged_user_file_compiles(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(shutil.which("xelatex") is None or subprocess.run(
     ["kpsewhich", "xeCJK.sty"], capture_output=True, check=False).returncode != 0,
-    reason="xelatex + xeCJK not installed (optional: texlive-xetex texlive-lang-chinese)")
+    reason="xelatex + xeCJK not installed (.ci/run installs texlive-xetex and texlive-lang-chinese)")
 def test_cjk_names_and_titles_compile_with_xelatex(tmp_path: Path) -> None:
     papers = [Paper(title="深度学习：{BERT} 模型研究", arxiv_id="2401.00009",
                     authors=("张三", "李四", "Łukasz Müller"), published=date(2024, 1, 1),
