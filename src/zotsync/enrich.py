@@ -101,7 +101,8 @@ class EnrichReport:
 
     def lines(self) -> list[str]:
         """Messages for stderr: a summary, one line per source in trouble, warnings."""
-        counts = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in self.counts().items() if n)
+        counts = ", ".join(f"{n} {_SHOWN.get(status, status.replace('_', ' '))}"
+                           for status, n in self.counts().items() if n)
         asked = ", ".join(f"{NAMES[s.name]} {s.requests}" for s in self.sources.values())
         cached = sum(s.from_cache for s in self.sources.values())
         summary = f"enrichment of {len(self.papers)} papers: {counts or 'nothing to do'}"
@@ -110,6 +111,11 @@ class EnrichReport:
             summary += f"; {self.merged} more duplicates merged"
         problems = [line for s in self.sources.values() if (line := s.line())]
         return [summary, *problems, *(f"warning: {w}" for w in self.warnings)]
+
+
+# How a status reads in the summary line: "failed" would sound like an error in the paper,
+# where the sources could not be asked (offline, or a service down: said on its own line).
+_SHOWN = {Status.FAILED.value: "not looked up"}
 
 
 class _Asker:
