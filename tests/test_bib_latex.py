@@ -21,7 +21,7 @@ import pytest
 
 from zotsync.bibfile import ExportOptions, apply_merge, plan_merge, read_bib
 from zotsync.core.bibtex_entry import _LETTERS, _MATH_SYMBOLS, _TEXT_SYMBOLS, escape
-from zotsync.core.paper import Paper, Summary
+from zotsync.core.paper import Paper, Publication, Summary
 from zotsync.inputs import load_papers
 from zotsync.store import Store
 
@@ -165,6 +165,14 @@ NASTY = [
           published=date(2021, 1, 1)),
     Paper(title="HippoMM: Hippocampal-inspired Multimodal Memory", published=date(2025, 4, 14),
           author_count=6),
+    # Published versions (Crossref): @article / @inproceedings with the arXiv eprint.
+    Paper(title="Dust Emission in the Galaxy", arxiv_id="1107.4612", doi="10.1111/j.1365-2966.2011.19851.x",
+          authors=("T. Ghosh",), primary_category="astro-ph.CO",
+          publication=Publication(kind="journal-article", container="Journal of Optics & Photonics_X",
+                                  volume="419", issue="2", pages="1795\u20131803", date="2012-01")),
+    Paper(title="Break-A-Scene", doi="10.1145/3610548.3618154", authors=("Omri Avrahami",),
+          publication=Publication(kind="proceedings-article", container="SIGGRAPH Asia 2023 Papers",
+                                  pages="1-12", publisher="ACM", date="2023-12-10")),
 ]
 
 

@@ -6,8 +6,10 @@ import json
 import math
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from servers.arxiv_standin import ArxivStandIn
+from servers.crossref_standin import CrossrefStandIn
 from servers.hf_standin import HfStandIn
 from servers.lookup_fixtures import HF_DAY, Sample
 
@@ -22,9 +24,11 @@ def both(arxiv: ArxivStandIn, hf: HfStandIn) -> dict[str, str]:
 
 
 def test_resolve_gives_ids_and_authors_in_few_requests_and_none_the_second_time(
-    run_cli: Any, arxiv_standin: ArxivStandIn, hf_standin: HfStandIn, lookup_sample: Sample,
+    run_cli: Any, arxiv_standin: ArxivStandIn, hf_standin: HfStandIn, crossref_standin: CrossrefStandIn,
+    lookup_sample: Sample,
 ) -> None:
-    result = run_cli("resolve", EXAMPLE, "--json", env=both(arxiv_standin, hf_standin))
+    env = {**both(arxiv_standin, hf_standin), **crossref_standin.env}
+    result = run_cli("resolve", EXAMPLE, "--json", env=env)
     assert result.exit_code == 0, result.stderr
     papers = json.loads(result.stdout)
     assert len(papers) == 57
@@ -47,14 +51,27 @@ def test_resolve_gives_ids_and_authors_in_few_requests_and_none_the_second_time(
     assert len(arxiv_standin.requests()) == math.ceil(resolved_by_hf / 100) + arxiv_searches
     assert len(hf_standin.requests()) == 57
     assert "enrichment of 57 papers: 52 resolved, 1 ambiguous, 4 not found" in result.stderr
-    assert f"requests: Hugging Face 57, arXiv {1 + arxiv_searches}" in result.stderr
+    assert f"requests: Hugging Face 57, arXiv {1 + arxiv_searches}, Crossref 1;" in result.stderr
+    # The one paper arXiv gives a journal DOI gets its published version from Crossref.
+    [published] = [p for p in papers if p["publication"]]
+    journal = next(c for c in lookup_sample.catalogue if c.doi)
+    assert (published["arxiv_id"], published["doi"]) == (journal.arxiv_id, journal.doi)
+    assert published["publication"] | {"issn": None} == {
+        "kind": "journal-article", "container": "Neural Computation", "container_short": "Neural J.",
+        "volume": "28", "issue": "3", "pages": "1-40", "issn": None, "isbn": [], "publisher": "MIT Press",
+        "date": "2016-03"}
+    assert published["enriched_from"] == ["huggingface", "arxiv", "crossref"]
+    [request] = crossref_standin.requests()
+    assert request.path == f"/works/{quote(journal.doi, safe='')}"  # Crossref asks for encoded DOIs
 
     arxiv_standin.clear_log()
     hf_standin.clear_log()
-    again = run_cli("resolve", EXAMPLE, "--json", env=both(arxiv_standin, hf_standin))
+    crossref_standin.clear_log()
+    again = run_cli("resolve", EXAMPLE, "--json", env=env)
     assert again.exit_code == 0
     assert arxiv_standin.requests() == [] and hf_standin.requests() == []
-    assert "requests: Hugging Face 0, arXiv 0" in again.stderr
+    assert crossref_standin.requests() == []
+    assert "requests: Hugging Face 0, arXiv 0, Crossref 0" in again.stderr
     assert json.loads(again.stdout) == papers
 
 
@@ -89,7 +106,7 @@ def test_the_daily_list_option(
 
 
 def test_the_table_shows_each_resolution(run_cli: Any, arxiv_standin: ArxivStandIn,
-                                         hf_standin: HfStandIn) -> None:
+                                         hf_standin: HfStandIn, crossref_standin: CrossrefStandIn) -> None:
     result = run_cli("resolve", EXAMPLE, env=both(arxiv_standin, hf_standin))
     assert result.exit_code == 0
     for word in ("resolved", "ambiguous", "not_found"):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from servers.arxiv_standin import ArxivStandIn
+from servers.crossref_standin import CrossrefStandIn
 from servers.hf_standin import HfStandIn
 from servers.lookup_fixtures import HF_DAY, HF_PAGE, Sample
 from zotsync.config import Settings, load_settings
@@ -27,8 +28,10 @@ def store(tmp_path: Path) -> Store:
 
 
 @pytest.fixture
-def settings(arxiv_standin: ArxivStandIn, hf_standin: HfStandIn) -> Settings:
-    return Settings(arxiv_url=arxiv_standin.url, hf_url=hf_standin.url, arxiv_delay=0.01, cache_days=7)
+def settings(arxiv_standin: ArxivStandIn, hf_standin: HfStandIn,
+             crossref_standin: CrossrefStandIn) -> Settings:
+    return Settings(arxiv_url=arxiv_standin.url, hf_url=hf_standin.url, crossref_url=crossref_standin.url,
+                    arxiv_delay=0.01, cache_days=7)
 
 
 @pytest.fixture
@@ -199,7 +202,8 @@ def test_known_ids_get_arxivs_metadata(
     assert filled.authors == listed.authors
     assert (filled.journal_ref, filled.doi, filled.published) == (listed.journal_ref, listed.doi,
                                                                   listed.published.date())
-    assert report.outcomes[0].sources == ("arxiv",)
+    assert report.outcomes[0].sources == ("arxiv", "crossref")  # arXiv gave a journal DOI
+    assert filled.publication is not None and filled.publication.container == "Neural Computation"
     assert report.outcomes[2].reason == "arXiv has no paper 2501.99999"
     assert report.papers[3].replace(url=None, pdf_url=None) == papers[3]  # links aside, as it was
     assert report.outcomes[3].sources == ()

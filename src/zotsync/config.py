@@ -75,6 +75,13 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _email(value: Any) -> str:
+    text = str(value).strip()
+    if "@" not in text or " " in text:
+        raise ValueError("must be an e-mail address")
+    return text
+
+
 def _bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -123,6 +130,10 @@ SETTINGS: tuple[Setting, ...] = (
             "seconds between arXiv API requests (arXiv asks for 3)"),
     Setting("hf_url", "huggingface", "url", ("ZOTSYNC_HF_URL",), _url,
             "https://huggingface.co", "Hugging Face base URL (for /api/daily_papers, /api/papers)"),
+    Setting("crossref_url", "crossref", "url", ("ZOTSYNC_CROSSREF_URL",), _url,
+            "https://api.crossref.org", "Crossref REST API base URL (for /works/{doi})"),
+    Setting("crossref_mailto", "crossref", "mailto", ("ZOTSYNC_CROSSREF_MAILTO",), _email, None,
+            "your e-mail, sent to Crossref as `mailto` (its 'polite pool': faster, more reliable)"),
     Setting("cache_days", "cache", "days", ("ZOTSYNC_CACHE_DAYS",), _positive_int, 7,
             "days before fetched metadata is fetched again"),
     Setting("data_dir", "store", "dir", ("ZOTSYNC_DATA_DIR",), _path, None,
@@ -145,6 +156,8 @@ class Settings:
     arxiv_url: str = "https://export.arxiv.org/api/query"
     arxiv_delay: float = 3.0
     hf_url: str = "https://huggingface.co"
+    crossref_url: str = "https://api.crossref.org"
+    crossref_mailto: str | None = None
     cache_days: int = 7
     data_dir: Path | None = None
     pdf_link: bool = True

@@ -8,8 +8,10 @@ date; all of them with `force`):
    lists of `hf_dates` (one request per day), then by Hugging Face's search, then by an
    arXiv title search; every hit is verified (`core.resolution.match_candidates`);
 2. arXiv's records of all their IDs are fetched, `batch_size` IDs per request;
-3. the records are folded in (`apply_huggingface`, then `apply_arxiv`) and the papers
-   deduplicated again (a resolved ID can show two entries are one paper).
+3. the records are folded in (`apply_huggingface`, then `apply_arxiv`);
+4. every paper with a DOI (other than arXiv's) whose published version is not known is
+   looked up on Crossref, one DOI per request (`apply_crossref`);
+5. the papers are deduplicated again (a resolved ID can show two entries are one paper).
 
 Every answer goes through the cache (`lookup.cache`): a fresh one is not asked again;
 `offline` uses the cache alone. A source that fails (after its retries) is not asked
@@ -20,13 +22,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import partial
 
 from zotsync.config import Settings
 from zotsync.core.dedup import deduplicate
-from zotsync.core.identity import title_fingerprint
+from zotsync.core.identity import doi_key, title_fingerprint
 from zotsync.core.paper import Paper, Source
 from zotsync.core.resolution import (
     Match,
@@ -34,13 +36,15 @@ from zotsync.core.resolution import (
     Rejection,
     Status,
     apply_arxiv,
+    apply_crossref,
     apply_huggingface,
     match_candidates,
     needs_enrichment,
+    needs_publication,
 )
 from zotsync.lookup import Lookups, make_lookups
 from zotsync.lookup.arxiv import chunks
-from zotsync.lookup.cache import ARXIV_ID, ARXIV_SEARCH, HF_DAILY, HF_SEARCH, LookupCache
+from zotsync.lookup.cache import ARXIV_ID, ARXIV_SEARCH, CROSSREF_DOI, HF_DAILY, HF_SEARCH, LookupCache
 from zotsync.lookup.http import SourceUnavailable
 from zotsync.store import Store
 
@@ -48,7 +52,8 @@ Progress = Callable[[str, int, int], None]  # (step, done, total)
 
 ARXIV = "arxiv"
 HUGGINGFACE = "huggingface"
-NAMES = {ARXIV: "arXiv", HUGGINGFACE: "Hugging Face"}
+CROSSREF = "crossref"
+NAMES = {ARXIV: "arXiv", HUGGINGFACE: "Hugging Face", CROSSREF: "Crossref"}
 VIA_HF_DAILY = "huggingface daily papers"
 VIA_HF_SEARCH = "huggingface search"
 VIA_ARXIV_SEARCH = "arxiv title search"
@@ -206,16 +211,19 @@ def enrich_papers(
     cache = LookupCache(store, max_age=timedelta(days=settings.cache_days), now=now)
     own_clients = lookups is None and not offline
     clients = make_lookups(settings) if own_clients else lookups
-    before = clients.requests() if clients else {ARXIV: 0, HUGGINGFACE: 0}
-    tallies = {name: SourceTally(name, offline=offline) for name in (HUGGINGFACE, ARXIV)}
+    before = clients.requests() if clients else {ARXIV: 0, HUGGINGFACE: 0, CROSSREF: 0}
+    tallies = {name: SourceTally(name, offline=offline) for name in (HUGGINGFACE, ARXIV, CROSSREF)}
     hf = _Asker(tallies[HUGGINGFACE], cache, offline or clients is None)
     ax = _Asker(tallies[ARXIV], cache, offline or clients is None)
+    cr = _Asker(tallies[CROSSREF], cache, offline or clients is None)
     progress = on_progress or (lambda step, done, total: None)
     state = _State()
     targets = [i for i, p in enumerate(papers) if force or needs_enrichment(p)]
     try:
         _resolve_titles(papers, targets, state, hf, ax, clients, list(hf_dates), progress)
         _fetch_arxiv(papers, targets, state, ax, clients, progress)
+        enriched, outcomes, warnings = _apply(papers, set(targets), state, tallies)
+        _fetch_crossref(enriched, outcomes, cr, clients, progress)
     finally:
         if clients is not None:
             after = clients.requests()
@@ -223,7 +231,6 @@ def enrich_papers(
                 tally.requests = after[name] - before[name]
         if own_clients and clients is not None:
             clients.close()
-    enriched, outcomes, warnings = _apply(papers, set(targets), state, tallies)
     folded = deduplicate(enriched)
     final_outcomes = _regroup(enriched, folded.papers, outcomes)
     return EnrichReport(folded.papers, final_outcomes, tallies, merged=folded.merged, warnings=warnings)
@@ -331,6 +338,33 @@ def _fetch_arxiv(
         state.unknown_ids.update(i for i in batch if i not in found and i not in refused)
         ax.cache.put_many(ARXIV_ID, {i: [found[i]] if i in found else [] for i in batch if i not in refused})
         progress("arXiv metadata", done, len(batches))
+
+
+def _fetch_crossref(
+    papers: list[Paper],
+    outcomes: list[Outcome],
+    cr: _Asker,
+    clients: Lookups | None,
+    progress: Progress,
+) -> None:
+    """Fold in the published version of every paper with a DOI and no publication yet
+    (in place: `papers[i]` and `outcomes[i]` are replaced)."""
+    todo = [i for i, paper in enumerate(papers) if needs_publication(paper)]
+
+    def work(doi: str) -> list[Paper]:
+        if clients is None:
+            return []
+        record = clients.crossref.work(doi)
+        return [record] if record is not None else []
+
+    for done, i in enumerate(todo, start=1):
+        doi = papers[i].doi
+        assert doi is not None
+        records = cr.ask(CROSSREF_DOI, doi_key(doi), partial(work, doi))
+        if records:
+            papers[i] = apply_crossref(papers[i], records[0])
+            outcomes[i] = replace(outcomes[i], sources=(*outcomes[i].sources, CROSSREF))
+        progress("Crossref", done, len(todo))
 
 
 def _why_not_asked(sources: Iterable[str], tallies: dict[str, SourceTally]) -> str:

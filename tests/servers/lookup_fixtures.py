@@ -17,16 +17,18 @@ tiny arXiv delay.
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from servers.arxiv_standin import ArxivStandIn
+from servers.crossref_standin import CrossrefStandIn
 from servers.hf_standin import HfStandIn
-from servers.standin import CatalogPaper
+from servers.standin import CatalogPaper, StandIn
 from zotsync.readers.hf_page import read as read_hf_page
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -124,29 +126,40 @@ def lookup_sample() -> Sample:
     return sample_catalogue()
 
 
-@pytest.fixture
-def arxiv_standin(lookup_sample: Sample, monkeypatch: pytest.MonkeyPatch) -> Iterator[ArxivStandIn]:
-    standin = ArxivStandIn(catalogue=lookup_sample.catalogue)
-    with standin.serving("/api/query"):
-        standin.env = {"ZOTSYNC_ARXIV_URL": standin.url, "ZOTSYNC_ARXIV_DELAY": TEST_DELAY}
+S = TypeVar("S", bound=StandIn)
+
+
+def _serve(standin: S, monkeypatch: pytest.MonkeyPatch, base_path: str,
+           env: Callable[[str], dict[str, str]]) -> Iterator[S]:
+    """Serve `standin` and point zotsync's settings at it (`env(url)`), for a fixture."""
+    with standin.serving(base_path):
+        standin.env = env(standin.url)
         for name, value in standin.env.items():
             monkeypatch.setenv(name, value)
         yield standin
+
+
+@pytest.fixture
+def arxiv_standin(lookup_sample: Sample, monkeypatch: pytest.MonkeyPatch) -> Iterator[ArxivStandIn]:
+    yield from _serve(ArxivStandIn(catalogue=lookup_sample.catalogue), monkeypatch, "/api/query",
+                      lambda url: {"ZOTSYNC_ARXIV_URL": url, "ZOTSYNC_ARXIV_DELAY": TEST_DELAY})
 
 
 @pytest.fixture
 def hf_standin(lookup_sample: Sample, monkeypatch: pytest.MonkeyPatch) -> Iterator[HfStandIn]:
-    standin = HfStandIn(catalogue=lookup_sample.catalogue)
-    with standin.serving():
-        standin.env = {"ZOTSYNC_HF_URL": standin.url}
-        for name, value in standin.env.items():
-            monkeypatch.setenv(name, value)
-        yield standin
+    yield from _serve(HfStandIn(catalogue=lookup_sample.catalogue), monkeypatch, "",
+                      lambda url: {"ZOTSYNC_HF_URL": url})
+
+
+@pytest.fixture
+def crossref_standin(lookup_sample: Sample, monkeypatch: pytest.MonkeyPatch) -> Iterator[CrossrefStandIn]:
+    yield from _serve(CrossrefStandIn(catalogue=lookup_sample.catalogue), monkeypatch, "",
+                      lambda url: {"ZOTSYNC_CROSSREF_URL": url})
 
 
 @pytest.fixture
 def no_network_lookups(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Point arXiv and Hugging Face at a local port that refuses connections.
+    """Point arXiv, Hugging Face and Crossref at a local port that refuses connections.
 
     Meant to be autouse (tests/conftest.py) so that no test reaches the real services;
     `arxiv_standin`/`hf_standin` override it. Yields the dead base URL.
@@ -156,5 +169,6 @@ def no_network_lookups(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         dead = f"http://127.0.0.1:{holder.getsockname()[1]}"
         monkeypatch.setenv("ZOTSYNC_ARXIV_URL", f"{dead}/api/query")
         monkeypatch.setenv("ZOTSYNC_HF_URL", dead)
+        monkeypatch.setenv("ZOTSYNC_CROSSREF_URL", dead)
         monkeypatch.setenv("ZOTSYNC_ARXIV_DELAY", "0")
         yield dead

@@ -31,7 +31,7 @@ from typing import Literal
 
 from zotsync.core.citekeys import NAME_SUFFIXES, PARTICLES, STOPWORDS
 from zotsync.core.identity import arxiv_abs_url, normalize_doi, title_fingerprint
-from zotsync.core.paper import Paper
+from zotsync.core.paper import Paper, Publication
 
 Style = Literal["bibtex", "biblatex"]
 STYLES: tuple[Style, ...] = ("bibtex", "biblatex")
@@ -579,6 +579,49 @@ def _tldr_text(paper: Paper) -> str | None:
     return f"TL;DR{language}: {' '.join(paper.summary.tldr.split())}"
 
 
+def _eprint_fields(arxiv_id: str, primary: str | None, style: Style) -> list[str]:
+    if style == "bibtex":
+        fields = [_field("eprint", arxiv_id), _field("archivePrefix", "arXiv")]
+        return fields + ([_field("primaryClass", primary)] if primary else [])
+    fields = [_field("eprint", arxiv_id), _field("eprinttype", "arxiv")]
+    return fields + ([_field("eprintclass", primary)] if primary else [])
+
+
+_PAGE_RANGE = re.compile(r"^(\w+)\s*[-\u2010-\u2015]+\s*(\w+)$")
+
+
+def _published_fields(paper: Paper, publication: Publication, style: Style, fields: list[str],
+                      untypeset: list[str]) -> str:
+    """The published version's entry (`@article`, `@inproceedings`): venue, volume, issue,
+    pages and the venue's date, appended to `fields`; returns the entry type."""
+    venue = escape(publication.container, style, math=False)
+    untypeset.extend(venue.untypeset)
+    journal = publication.kind == "journal-article"
+    if style == "bibtex":
+        fields.append(_field("journal" if journal else "booktitle", venue.text))
+        year = publication.year or paper.year
+        if year is not None:
+            fields.append(_field("year", str(year)))
+        month = int(publication.date[5:7]) if publication.date and len(publication.date) >= 7 else None
+        if month and 1 <= month <= 12:
+            fields.append(_field("month", MONTHS[month - 1], bare=True))
+    else:
+        fields.append(_field("journaltitle" if journal else "booktitle", venue.text))
+        when = publication.date or entry_date(paper)
+        if when:
+            fields.append(_field("date", when))
+    if publication.volume:
+        fields.append(_field("volume", escape(publication.volume, style, math=False).text))
+    if journal and publication.issue:
+        fields.append(_field("number", escape(publication.issue, style, math=False).text))
+    if publication.pages:
+        pages = _PAGE_RANGE.sub(r"\1--\2", publication.pages.strip())
+        fields.append(_field("pages", escape(pages, style, math=False).text))
+    if not journal and publication.publisher:
+        fields.append(_field("publisher", escape(publication.publisher, style, math=False).text))
+    return "article" if journal else "inproceedings"
+
+
 def format_entry(paper: Paper, key: str, options: EntryOptions | None = None) -> Entry:
     """The entry for `paper` under `key`, in the fixed field order of its style."""
     options = options or EntryOptions()
@@ -611,7 +654,12 @@ def format_entry(paper: Paper, key: str, options: EntryOptions | None = None) ->
     if paper.year is None:
         warnings.append("no date known")
 
-    if style == "bibtex":
+    publication = paper.publication if doi else None
+    if publication is not None:
+        entry_type = _published_fields(paper, publication, style, fields, untypeset)
+        if arxiv_id:
+            fields.extend(_eprint_fields(arxiv_id, primary, style))
+    elif style == "bibtex":
         entry_type = "misc"
         if paper.year is not None:
             fields.append(_field("year", str(paper.year)))
@@ -621,10 +669,7 @@ def format_entry(paper: Paper, key: str, options: EntryOptions | None = None) ->
         if arxiv_id:
             where = f"arXiv preprint arXiv:{arxiv_id}" + (f" [{primary}]" if primary else "")
             fields.append(_field("howpublished", escape(where, style, math=False).text))
-            fields.append(_field("eprint", arxiv_id))
-            fields.append(_field("archivePrefix", "arXiv"))
-            if primary:
-                fields.append(_field("primaryClass", primary))
+            fields.extend(_eprint_fields(arxiv_id, primary, style))
         elif doi:
             fields.append(_field("howpublished", escape(f"DOI {doi}", style, math=False).text))
     else:
@@ -634,15 +679,12 @@ def format_entry(paper: Paper, key: str, options: EntryOptions | None = None) ->
         if when:
             fields.append(_field("date", when))
         if arxiv_id:
-            fields.append(_field("eprint", arxiv_id))
-            fields.append(_field("eprinttype", "arxiv"))
-            if primary:
-                fields.append(_field("eprintclass", primary))
+            fields.extend(_eprint_fields(arxiv_id, primary, style))
     if url:
         fields.append(_field("url", verbatim_url(url)))
     if doi:
         fields.append(_field("doi", verbatim_url(doi)))
-    if style == "biblatex" and arxiv_id and not doi and not paper.journal_ref:
+    if style == "biblatex" and arxiv_id and not doi and not paper.journal_ref and publication is None:
         fields.append(_field("pubstate", "prepublished"))
     if options.abstract and paper.abstract:
         abstract = escape(" ".join(paper.abstract.split()), style, typeset=False)

@@ -75,6 +75,7 @@ def merge(a: Paper, b: Paper) -> Paper:
         pdf_url=a.pdf_url or b.pdf_url,
         comment=a.comment or b.comment,
         journal_ref=a.journal_ref or b.journal_ref,
+        publication=a.publication or b.publication,
         summary=_richer_summary(a.summary, b.summary),
         ai_summary=a.ai_summary or b.ai_summary,
         upvotes=max(upvotes) if upvotes else None,

@@ -57,6 +57,50 @@ class Summary:
 
 
 @dataclass(frozen=True, slots=True)
+class Publication:
+    """Where a paper was published, as its DOI's registration (Crossref) says.
+
+    `kind` is Crossref's work type: "journal-article" or "proceedings-article" (other
+    types are not kept). `date` is ISO, as precise as known: "2012-01-11", "2006-12" or
+    "2019". `container` is the journal or proceedings title.
+    """
+
+    kind: str
+    container: str
+    container_short: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    issn: tuple[str, ...] = ()
+    isbn: tuple[str, ...] = ()
+    publisher: str | None = None
+    date: str | None = None
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date and self.date[:4].isdigit() else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "container": self.container,
+            "container_short": self.container_short,
+            "volume": self.volume,
+            "issue": self.issue,
+            "pages": self.pages,
+            "issn": list(self.issn),
+            "isbn": list(self.isbn),
+            "publisher": self.publisher,
+            "date": self.date,
+        }
+
+    @classmethod
+    def from_dict(cls, document: dict[str, Any]) -> Publication:
+        return cls(**{**document, "issn": tuple(document.get("issn") or ()),
+                      "isbn": tuple(document.get("isbn") or ())})
+
+
+@dataclass(frozen=True, slots=True)
 class Paper:
     """One paper, as read from one or more digest entries.
 
@@ -80,6 +124,7 @@ class Paper:
     pdf_url: str | None = None
     comment: str | None = None
     journal_ref: str | None = None
+    publication: Publication | None = None  # the published version (from Crossref)
     summary: Summary | None = None
     ai_summary: str | None = None
     upvotes: int | None = None
@@ -88,7 +133,8 @@ class Paper:
 
     @property
     def year(self) -> int | None:
-        """Year of first publication: the date if known, else a new-style ID's YYMM."""
+        """Year of first publication: the date if known, else a new-style ID's YYMM, else
+        the published version's year (a paper known by its DOI alone)."""
         if self.published is not None:
             return self.published.year
         if self.arxiv_id and self.arxiv_id[:4].isdigit() and "." in self.arxiv_id:
@@ -96,7 +142,7 @@ class Paper:
         if self.arxiv_id and "/" in self.arxiv_id:
             yy = int(self.arxiv_id.split("/", 1)[1][:2])
             return (1900 if yy >= 91 else 2000) + yy
-        return None
+        return self.publication.year if self.publication else None
 
     @property
     def n_authors(self) -> int | None:
@@ -133,6 +179,7 @@ class Paper:
             "pdf_url": self.pdf_url,
             "comment": self.comment,
             "journal_ref": self.journal_ref,
+            "publication": self.publication.to_dict() if self.publication else None,
             "summary": self.summary.to_dict() if self.summary else None,
             "ai_summary": self.ai_summary,
             "upvotes": self.upvotes,

@@ -144,6 +144,24 @@ def apply_arxiv(paper: Paper, record: Paper) -> Paper:
     )
 
 
+def needs_publication(paper: Paper) -> bool:
+    """A paper with a DOI (other than arXiv's) whose published version is not known yet."""
+    return bool(paper.doi) and paper.publication is None
+
+
+def apply_crossref(paper: Paper, record: Paper) -> Paper:
+    """Fold Crossref's record of the paper's DOI in: the published version's venue always;
+    title, authors and date only where the paper has none (an arXiv paper keeps arXiv's,
+    which describe the preprint the digest is about)."""
+    return paper.replace(
+        publication=record.publication or paper.publication,
+        title=paper.title or record.title,
+        authors=paper.authors or record.authors,
+        published=paper.published or (None if paper.arxiv_id else record.published),
+        url=paper.url or (None if paper.arxiv_id else record.url),
+    )
+
+
 def candidate_json(record: Paper, reason: str | None = None) -> dict[str, Any]:
     """A short description of a record, to show why a paper was not resolved."""
     shown: dict[str, Any] = {

@@ -22,7 +22,7 @@ from typing import Any
 
 from zotsync.core.arxiv_categories import category_tag
 from zotsync.core.identity import arxiv_abs_url, arxiv_doi, arxiv_pdf_url
-from zotsync.core.paper import Paper
+from zotsync.core.paper import Paper, Publication
 
 NOTE_TAG = "zotsync:summary"
 PDF_TITLE = "arXiv PDF"
@@ -41,6 +41,12 @@ ITEM_FIELDS: Mapping[str, frozenset[str]] = {
         "journalAbbreviation", "DOI", "citationKey", "url", "accessDate", "PMID", "PMCID", "ISSN",
         "archive", "archiveLocation", "shortTitle", "language", "libraryCatalog", "callNumber",
         "rights", "extra",
+    }),
+    "conferencePaper": frozenset({
+        "title", "abstractNote", "date", "proceedingsTitle", "conferenceName", "place", "publisher",
+        "volume", "pages", "series", "language", "DOI", "ISBN", "shortTitle", "url", "accessDate",
+        "archive", "archiveLocation", "libraryCatalog", "callNumber", "rights", "extra", "citationKey",
+        "eventPlace", "ISSN", "issue", "numberOfVolumes", "seriesNumber",
     }),
     # Notes and attachments have no schema fields beyond these; the rest are their own
     # properties (the note's HTML, an attachment's link mode and file data).
@@ -137,6 +143,37 @@ def item_tags(paper: Paper, user_tags: Iterable[str]) -> list[dict[str, Any]]:
     return tags
 
 
+def _published_fields(paper: Paper, publication: Publication) -> tuple[str, dict[str, Any]]:
+    """The item type and venue fields of a paper's published version (Crossref's record),
+    as Zotero's arXiv import makes them through the DOI: a journal article or a conference
+    paper carrying the journal DOI, its date, and the arXiv ID in Extra."""
+    assert paper.doi
+    fields: dict[str, Any] = {
+        "DOI": paper.doi,
+        "date": publication.date or item_date(paper),
+        "volume": publication.volume,
+        "issue": publication.issue,
+        "pages": publication.pages,
+        "publisher": publication.publisher,
+        "ISSN": ", ".join(publication.issn),
+    }
+    if publication.kind == "journal-article":
+        item_type = "journalArticle"
+        fields |= {"publicationTitle": publication.container,
+                   "journalAbbreviation": publication.container_short}
+    else:
+        item_type = "conferencePaper"
+        fields |= {"proceedingsTitle": publication.container, "ISBN": ", ".join(publication.isbn)}
+    if paper.arxiv_id:
+        extra = f"arXiv:{paper.arxiv_id}"
+        if paper.primary_category and "/" not in paper.arxiv_id:
+            extra += f" [{paper.primary_category}]"
+        fields |= {"url": arxiv_abs_url(paper.arxiv_id), "extra": extra, "libraryCatalog": "arXiv.org"}
+    else:
+        fields |= {"url": paper.url or f"https://doi.org/{paper.doi}", "libraryCatalog": "DOI.org (Crossref)"}
+    return item_type, fields
+
+
 def paper_item(paper: Paper, *, tags: Iterable[str] = (), collections: Iterable[str] = ()) -> dict[str, Any]:
     """The item JSON for a paper (without `key`/`version`: the planner adds those)."""
     fields: dict[str, Any] = {
@@ -145,7 +182,11 @@ def paper_item(paper: Paper, *, tags: Iterable[str] = (), collections: Iterable[
         "date": item_date(paper),
         "shortTitle": short_title(paper.title),
     }
-    if paper.arxiv_id:
+    publication = paper.publication if paper.doi else None
+    if publication is not None:
+        item_type, venue = _published_fields(paper, publication)
+        fields |= venue
+    elif paper.arxiv_id:
         item_type = "preprint"
         fields |= {
             "repository": "arXiv",

@@ -17,7 +17,7 @@ from typing import Any
 from zotsync.core.arxiv_categories import ARCHIVES, STANDALONE, SUBJECTS, category_tag
 from zotsync.core.identity import normalize_doi, parse_arxiv_id
 from zotsync.core.library import Collection, arxiv_id_of
-from zotsync.core.paper import Paper, Summary
+from zotsync.core.paper import Paper, Publication, Summary
 
 # Item types that are papers; notes, attachments and annotations are not.
 _NOT_PAPERS = frozenset({"note", "attachment", "annotation"})
@@ -91,6 +91,9 @@ def item_paper(item: Mapping[str, Any], *, tldr: str | None = None) -> Paper | N
     when = _full_date(meta.get("parsedDate")) or _full_date(data.get("date"))
     categories, primary = _categories(data) if arxiv_id else ((), None)
     url = str(data.get("url") or "") or None
+    publication = _publication(data, meta) if doi else None
+    if publication is not None and arxiv_id:
+        when = None  # the item's date is the journal's: the ID still gives the preprint's year
     return Paper(
         title=title,
         arxiv_id=arxiv_id,
@@ -106,8 +109,38 @@ def item_paper(item: Mapping[str, Any], *, tldr: str | None = None) -> Paper | N
         updated=when if arxiv_id else None,
         url=f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else url,
         pdf_url=f"https://arxiv.org/pdf/{arxiv_id}" if arxiv_id else None,
+        publication=publication,
         summary=Summary(tldr=tldr) if tldr else None,
     )
+
+
+_ISO_PARTIAL = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?")
+_VENUES = {"journalArticle": ("journal-article", "publicationTitle"),
+           "conferencePaper": ("proceedings-article", "proceedingsTitle")}
+
+
+def _split(value: object) -> tuple[str, ...]:
+    return tuple(part.strip() for part in str(value or "").split(",") if part.strip())
+
+
+def _publication(data: Mapping[str, Any], meta: Mapping[str, Any]) -> Publication | None:
+    """A journal article's or conference paper's venue (as `zotero_item` writes it)."""
+    kind, container_field = _VENUES.get(str(data.get("itemType")), (None, None))
+    container = " ".join(str(data.get(container_field) or "").split()) if container_field else ""
+    if kind is None or not container:
+        return None
+    parsed = _ISO_PARTIAL.match(str(meta.get("parsedDate") or data.get("date") or ""))
+    date_text = parsed[0] if parsed else None
+    if date_text:
+        date_text = re.sub(r"(-00)+$", "", date_text)  # Zotero's "2006-12-00": month known, day not
+
+    def text(name: str) -> str | None:
+        return " ".join(str(data.get(name) or "").split()) or None
+
+    return Publication(kind=kind, container=container, container_short=text("journalAbbreviation"),
+                       volume=text("volume"), issue=text("issue"), pages=text("pages"),
+                       issn=_split(data.get("ISSN")), isbn=_split(data.get("ISBN")),
+                       publisher=text("publisher"), date=date_text)
 
 
 def note_tldr(note_html: str) -> str | None:

@@ -1,6 +1,6 @@
-"""Lookups on arXiv and Hugging Face: the network edge of enrichment.
+"""Lookups on arXiv, Hugging Face and Crossref: the network edge of enrichment.
 
-`make_lookups(settings)` builds both clients from the settings (URLs, arXiv's delay);
+`make_lookups(settings)` builds the clients from the settings (URLs, arXiv's delay);
 `zotsync.enrich.enrich_papers` decides what to ask. Each source has its own session,
 one connection, and its own pacing:
 
@@ -8,6 +8,7 @@ one connection, and its own pacing:
   retries back off from the same delay (3, 6, 12 s).
 - Hugging Face: not paced (about 500 requests per 5 minutes are allowed); retries back
   off from 1 s, or from `arxiv.delay` when that is shorter (tests set it tiny).
+- Crossref: like Hugging Face (one request at a time is what Crossref asks).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from zotsync.config import Settings
 from zotsync.lookup.arxiv import BATCH_SIZE, ArxivClient
+from zotsync.lookup.crossref import CrossrefClient
 from zotsync.lookup.http import HttpClient, Policy, SourceUnavailable
 from zotsync.lookup.huggingface import HuggingFaceClient
 
@@ -32,18 +34,21 @@ def huggingface_policy(settings: Settings) -> Policy:
 
 @dataclass
 class Lookups:
-    """The two clients of one run."""
+    """The clients of one run."""
 
     arxiv: ArxivClient
     huggingface: HuggingFaceClient
+    crossref: CrossrefClient
 
     def requests(self) -> dict[str, int]:
         """HTTP requests sent so far, per source (retries included)."""
-        return {"arxiv": self.arxiv.http.requests_made, "huggingface": self.huggingface.http.requests_made}
+        return {"arxiv": self.arxiv.http.requests_made, "huggingface": self.huggingface.http.requests_made,
+                "crossref": self.crossref.http.requests_made}
 
     def close(self) -> None:
         self.arxiv.http.close()
         self.huggingface.http.close()
+        self.crossref.http.close()
 
 
 def make_lookups(
@@ -59,4 +64,6 @@ def make_lookups(
                           batch_size=batch_size),
         huggingface=HuggingFaceClient(HttpClient("Hugging Face", huggingface or huggingface_policy(settings)),
                                       settings.hf_url),
+        crossref=CrossrefClient(HttpClient("Crossref", huggingface or huggingface_policy(settings)),
+                                settings.crossref_url, settings.crossref_mailto),
     )

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from zotsync.core.paper import Paper
+from zotsync.core.paper import Paper, Publication
 from zotsync.store import Store
 
 _DDL = """
@@ -31,6 +31,7 @@ ARXIV_ID = "arxiv-id"
 ARXIV_SEARCH = "arxiv-search"
 HF_SEARCH = "hf-search"
 HF_DAILY = "hf-daily"
+CROSSREF_DOI = "crossref-doi"
 
 _DATES = ("published", "updated")
 _TUPLES = ("authors", "categories")
@@ -49,6 +50,7 @@ def record_to_json(paper: Paper) -> dict[str, Any]:
         elif name in _TUPLES:
             value = list(value)
         document[name] = value
+    document["publication"] = paper.publication.to_dict() if paper.publication else None
     return document
 
 
@@ -61,7 +63,8 @@ def record_from_json(document: Mapping[str, Any]) -> Paper:
             values[name] = date.fromisoformat(values[name])
     for name in _TUPLES:
         values[name] = tuple(values[name] or ())
-    return Paper(**values)
+    publication = document.get("publication")
+    return Paper(**values, publication=Publication.from_dict(publication) if publication else None)
 
 
 def _stamp(moment: datetime) -> str:
