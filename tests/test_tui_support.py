@@ -10,10 +10,11 @@ from textual.pilot import Pilot
 
 from servers.zotero_emulator import ZoteroEmulator
 from zotsync.config import Settings, load_settings
-from zotsync.core.paper import Paper
+from zotsync.core.paper import Paper, Publication
 from zotsync.inputs import load_papers
 from zotsync.store import Store
 from zotsync.tui.app import ZotsyncApp
+from zotsync.tui.widgets import detail_text
 
 SAMPLE = Path(__file__).parent / "data" / "arxiv-daily-digest.md"
 AS_OF = date(2025, 6, 4)
@@ -95,3 +96,12 @@ def test_collection_paths_escape_slashes() -> None:
 
     assert join_path(("Reading", "2025/06")) == "Reading/2025\\/06"
     assert split_collection_path(join_path(("Reading", "2025/06"))) == ["Reading", "2025/06"]
+
+
+def test_the_detail_names_the_published_version() -> None:
+    paper = Paper(title="T", arxiv_id="1107.4612", doi="10.1111/x.1", journal_ref="MNRAS 419 (2012) 1795",
+                  publication=Publication(kind="journal-article", container="Monthly Notices", volume="419",
+                                          issue="2", pages="1795-1803", date="2012-01-11"))
+    assert "Published: Monthly Notices 419(2), 1795-1803 (2012)" in detail_text(paper).plain
+    assert "Published: MNRAS 419 (2012) 1795" in detail_text(paper.replace(publication=None)).plain
+    assert "Published" not in detail_text(Paper(title="T")).plain

@@ -275,6 +275,21 @@ SECTION_TITLES = {"motivation": "Motivation", "method": "Method", "result": "Res
                   "conclusion": "Conclusion"}
 
 
+def publication_line(paper: Paper) -> str | None:
+    """"Journal 28(3), 1-40 (2016)" from Crossref's record, else arXiv's journal reference."""
+    pub = paper.publication
+    if pub is None:
+        return paper.journal_ref
+    line = pub.container
+    if pub.volume:
+        line += f" {pub.volume}" + (f"({pub.issue})" if pub.issue else "")
+    if pub.pages:
+        line += f", {pub.pages}"
+    if pub.year:
+        line += f" ({pub.year})"
+    return line
+
+
 def detail_text(paper: Paper | None, *, in_library: bool = False, seen: Sighting | None = None) -> Text:
     """Everything about one paper, for the detail pane (wrapped by the pane's width)."""
     if paper is None:
@@ -331,9 +346,10 @@ def detail_text(paper: Paper | None, *, in_library: bool = False, seen: Sighting
     if paper.comment:
         text.append("\nComment: ", style="bold")
         text.append(paper.comment + "\n")
-    if paper.journal_ref:
-        text.append("Journal: ", style="bold")
-        text.append(paper.journal_ref + "\n")
+    published = publication_line(paper)
+    if published:
+        text.append("Published: ", style="bold")
+        text.append(published + "\n")
     if paper.abstract:
         text.append("\nAbstract\n", style="bold cyan")
         text.append(" ".join(paper.abstract.split()))
