@@ -52,7 +52,19 @@ def test_precedence_defaults_file_env_flags() -> None:
         ('[zotero]\nlibrary_type = "team"\n', {}, "invalid zotero.library_type = 'team'"),
         ("", {"ZOTERO_LIBRARY_ID": "alice"}, "must be a number"),
         ("", {"ZOTSYNC_ZOTERO_URL": "ftp://x"}, "must start with http"),
-        ("", {"ZOTSYNC_ARXIV_DELAY": "-1"}, "must be 0 or more"),
+        ("", {"ZOTSYNC_ARXIV_DELAY": "-1"}, "must be a number of seconds from 0 to 86400"),
+        ("", {"ZOTSYNC_ZOTERO_TIMEOUT": "nan"}, "zotero.timeout = 'nan' .*seconds from 0 to 86400"),
+        ("", {"ZOTSYNC_ZOTERO_TIMEOUT": "inf"}, "seconds from 0 to 86400"),
+        ("", {"ZOTSYNC_ZOTERO_TIMEOUT": "0"}, "must be more than 0 seconds"),
+        ("", {"ZOTSYNC_ARXIV_DELAY": "1e400"}, "seconds from 0 to 86400"),
+        ("", {"ZOTSYNC_CACHE_DAYS": "99999999999"}, "days from 0 to 36500"),
+        ("", {"ZOTSYNC_ZOTERO_RETRIES": "1e9"}, "invalid zotero.retries"),
+        ("", {"ZOTERO_API_KEY": "SECRETKEY\u00e912345678901234"}, "invalid zotero.api_key = <hidden> .*copy it again"),
+        ("", {"ZOTERO_API_KEY": "SECRET KEY"}, "a space, a line break"),
+        ('[zotero]\napi_key = 5\n', {}, "api_key = <hidden> .*must be a string"),
+        ('[zotro]\nurl = "http://x"\n', {}, r"unknown section \[zotro\]"),
+        ('[zotero]\nlibary_id = "5"\n', {}, r"unknown setting 'libary_id' in \[zotero\]"),
+        ('zotero = 5\n', {}, r"\[zotero\] must be a table"),
         ("[zotero\nlibrary_id = 1\n", {}, "invalid TOML"),
     ],
 )
@@ -73,10 +85,11 @@ def test_key_never_in_repr_errors_or_describe() -> None:
 
 def test_save_settings_is_0600_and_keeps_other_keys() -> None:
     write_config('[arxiv]\ndelay = 2.0\n')
-    path = save_settings({"api_key": "K\"ey\\1", "library_id": "5"})
+    path = save_settings({"api_key": "Key1", "library_id": "5", "crossref_mailto": 'a"b\\c@x.org'})
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     settings = load_settings(environ={})
-    assert settings.api_key == 'K"ey\\1'
+    assert settings.api_key == "Key1"
+    assert settings.crossref_mailto == 'a"b\\c@x.org'  # TOML escapes survive the round trip
     assert settings.library_id == "5"
     assert settings.arxiv_delay == 2.0
 
@@ -94,3 +107,16 @@ def test_broken_config_file_is_one_line_error(run_cli) -> None:  # type: ignore[
     assert result.exit_code == 2
     assert result.stderr.startswith(f"zotsync: error: {path}: invalid TOML")
     assert result.stderr.count("\n") == 1
+
+
+def test_save_settings_edits_the_file_and_keeps_comments() -> None:
+    write_config('# my dotfile\n[zotero]\napi_key = "Old1"  # from the lab\nurl = "https://z.example"\n\n'
+                 '[arxiv]\n# be gentle\ndelay = 5.0\n')
+    path = save_settings({"api_key": "New2", "library_id": "7", "crossref_mailto": "me@example.org"})
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith('# my dotfile\n[zotero]\napi_key = "New2"\nurl = "https://z.example"\nlibrary_id = "7"\n')
+    assert "# be gentle\ndelay = 5.0\n" in text
+    assert text.endswith('\n[crossref]\nmailto = "me@example.org"\n')
+    settings = load_settings(environ={})
+    assert (settings.api_key, settings.library_id, settings.zotero_url, settings.arxiv_delay) == (
+        "New2", "7", "https://z.example", 5.0)

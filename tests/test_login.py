@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import stat
 
-from zotsync.config import load_settings, user_config_path
+from zotsync.config import load_settings, save_settings, user_config_path
 
 
 def test_login_writes_key_and_user_id_0600(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
@@ -55,3 +55,36 @@ def test_read_only_key_login_warns(run_cli, zotero_emu) -> None:  # type: ignore
     result = run_cli("login", env=env, input=zotero_emu.readonly_key + "\n")
     assert result.exit_code == 0
     assert "cannot write to your personal library" in result.stderr
+
+
+def test_a_piped_key_replaces_a_saved_one(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    env = {"ZOTSYNC_ZOTERO_URL": zotero_emu.url}
+    revoked = "RevokedKey00000000000000"
+    save_settings({"api_key": revoked, "library_id": "1"})
+    result = run_cli("login", env=env, input=zotero_emu.api_key + "\n")
+    assert result.exit_code == 0, result.stderr
+    assert load_settings(environ={}).api_key == zotero_emu.api_key
+    # the new key was used, not the saved one
+    assert zotero_emu.log[0].headers["authorization"] == f"Bearer {zotero_emu.api_key}"
+
+
+def test_nothing_piped_keeps_the_saved_key_to_switch_libraries(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    env = {"ZOTSYNC_ZOTERO_URL": zotero_emu.url}
+    assert run_cli("login", env=env, input=zotero_emu.api_key + "\n").exit_code == 0
+    result = run_cli("login", "--group", "42", env=env, input="")
+    assert result.exit_code == 0, result.stderr
+    settings = load_settings(environ={})
+    assert (settings.api_key, settings.library_id, settings.library_type) == (
+        zotero_emu.api_key, "42", "group")
+
+
+def test_a_mangled_key_is_refused_before_any_request(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    env = {"ZOTSYNC_ZOTERO_URL": zotero_emu.url}
+    for mangled in ("ZsWrite Key4Tests00000001", "ZsWriteKey4Tésts00000001"):
+        result = run_cli("login", env=env, input=mangled + "\n")
+        assert result.exit_code == 2
+        assert "copy it again from zotero.org/settings/keys" in result.stderr
+        assert mangled not in result.output and "Traceback" not in result.output
+    assert run_cli("login", "--group", "lab", env=env, input="").exit_code == 2
+    assert zotero_emu.log == []
+    assert not user_config_path().exists()

@@ -9,7 +9,9 @@ never shows it in `repr`, and `describe()` redacts it.
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -36,17 +38,45 @@ def default_data_dir() -> Path:
     return platformdirs.user_data_path(APP_NAME, appauthor=False)
 
 
-def _positive_float(value: Any) -> float:
+def _api_key(value: Any) -> str:
+    """A Zotero key is letters and digits (24 of them at zotero.org): anything else is a
+    copy-and-paste accident that would fail later with a confusing HTTP error."""
+    if not isinstance(value, str):
+        raise ValueError("must be a string (in quotes)")
+    key = value.strip()
+    if not key.isascii() or not key.isalnum():
+        raise ValueError("has characters a Zotero key does not have (a space, a line break, a "
+                         "non-ASCII letter?): copy it again from zotero.org/settings/keys")
+    return key
+
+
+def _seconds(value: Any) -> float:
     number = float(value)
-    if number < 0:
-        raise ValueError("must be 0 or more")
+    if not math.isfinite(number) or number < 0 or number > 86_400:
+        raise ValueError("must be a number of seconds from 0 to 86400")
     return number
 
 
-def _positive_int(value: Any) -> int:
+def _timeout(value: Any) -> float:
+    number = _seconds(value)
+    if number == 0:
+        raise ValueError("must be more than 0 seconds")
+    return number
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError("must be a whole number")
     number = int(value)
-    if number < 0:
-        raise ValueError("must be 0 or more")
+    if number < 0 or number > 1000:
+        raise ValueError("must be a whole number from 0 to 1000")
+    return number
+
+
+def _days(value: Any) -> int:
+    number = int(value)
+    if number < 0 or number > 36_500:
+        raise ValueError("must be a number of days from 0 to 36500")
     return number
 
 
@@ -69,10 +99,6 @@ def _url(value: Any) -> str:
     if not text.startswith(("http://", "https://")):
         raise ValueError("must start with http:// or https://")
     return text
-
-
-def _text(value: Any) -> str:
-    return str(value).strip()
 
 
 def _email(value: Any) -> str:
@@ -110,7 +136,7 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("api_key", "zotero", "api_key", ("ZOTERO_API_KEY", "ZOTSYNC_API_KEY"), _text, None,
+    Setting("api_key", "zotero", "api_key", ("ZOTERO_API_KEY", "ZOTSYNC_API_KEY"), _api_key, None,
             "Zotero API key (zotero.org/settings/keys); prefer `zotsync login`", secret=True),
     Setting("library_id", "zotero", "library_id", ("ZOTERO_LIBRARY_ID", "ZOTSYNC_LIBRARY_ID"),
             _library_id, None, "your userID, or the groupID for a group library"),
@@ -118,15 +144,15 @@ SETTINGS: tuple[Setting, ...] = (
             _library_type, "user", "'user' or 'group'"),
     Setting("zotero_url", "zotero", "url", ("ZOTSYNC_ZOTERO_URL",), _url,
             "https://api.zotero.org", "Zotero Web API base URL (self-hosted servers, tests)"),
-    Setting("zotero_retries", "zotero", "retries", ("ZOTSYNC_ZOTERO_RETRIES",), _positive_int, 5,
+    Setting("zotero_retries", "zotero", "retries", ("ZOTSYNC_ZOTERO_RETRIES",), _count, 5,
             "attempts per Zotero request on rate limits, server and network errors"),
-    Setting("zotero_backoff", "zotero", "backoff", ("ZOTSYNC_ZOTERO_BACKOFF",), _positive_float, 2.0,
+    Setting("zotero_backoff", "zotero", "backoff", ("ZOTSYNC_ZOTERO_BACKOFF",), _seconds, 2.0,
             "first wait in seconds when Zotero gives no Retry-After (doubles each try)"),
-    Setting("zotero_timeout", "zotero", "timeout", ("ZOTSYNC_ZOTERO_TIMEOUT",), _positive_float, 60.0,
+    Setting("zotero_timeout", "zotero", "timeout", ("ZOTSYNC_ZOTERO_TIMEOUT",), _timeout, 60.0,
             "seconds to wait for one Zotero response"),
     Setting("arxiv_url", "arxiv", "url", ("ZOTSYNC_ARXIV_URL",), _url,
             "https://export.arxiv.org/api/query", "arXiv API query endpoint"),
-    Setting("arxiv_delay", "arxiv", "delay", ("ZOTSYNC_ARXIV_DELAY",), _positive_float, 3.0,
+    Setting("arxiv_delay", "arxiv", "delay", ("ZOTSYNC_ARXIV_DELAY",), _seconds, 3.0,
             "seconds between arXiv API requests (arXiv asks for 3)"),
     Setting("hf_url", "huggingface", "url", ("ZOTSYNC_HF_URL",), _url,
             "https://huggingface.co", "Hugging Face base URL (for /api/daily_papers, /api/papers)"),
@@ -134,7 +160,7 @@ SETTINGS: tuple[Setting, ...] = (
             "https://api.crossref.org", "Crossref REST API base URL (for /works/{doi})"),
     Setting("crossref_mailto", "crossref", "mailto", ("ZOTSYNC_CROSSREF_MAILTO",), _email, None,
             "your e-mail, sent to Crossref as `mailto` (its 'polite pool': faster, more reliable)"),
-    Setting("cache_days", "cache", "days", ("ZOTSYNC_CACHE_DAYS",), _positive_int, 7,
+    Setting("cache_days", "cache", "days", ("ZOTSYNC_CACHE_DAYS",), _days, 7,
             "days before fetched metadata is fetched again"),
     Setting("data_dir", "store", "dir", ("ZOTSYNC_DATA_DIR",), _path, None,
             "folder of the local SQLite store (default: the platform's user data dir)"),
@@ -204,6 +230,24 @@ def read_config_file(path: Path) -> dict[str, Any]:
                           hint="fix that line or delete the file and run `zotsync login`") from None
 
 
+def _check_known(document: Mapping[str, Any], path: Path) -> None:
+    """A misspelt section or key would be ignored silently: refuse it, naming what is known."""
+    known: dict[str, list[str]] = {}
+    for spec in SETTINGS:
+        known.setdefault(spec.section, []).append(spec.key)
+    for section, table in document.items():
+        if section not in known:
+            raise ConfigError(f"{path}: unknown section [{section}]",
+                              hint=f"the sections are {', '.join(f'[{k}]' for k in known)}")
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{path}: [{section}] must be a table of settings, not a single value",
+                              hint=f"write it as [{section}] followed by key = value lines")
+        for key in table:
+            if key not in known[section]:
+                raise ConfigError(f"{path}: unknown setting {key!r} in [{section}]",
+                                  hint=f"[{section}] takes {', '.join(known[section])}")
+
+
 def load_settings(
     overrides: Mapping[str, Any] | None = None,
     *,
@@ -217,6 +261,7 @@ def load_settings(
     environ = os.environ if environ is None else environ
     path = config_path or user_config_path()
     document = read_config_file(path)
+    _check_known(document, path)
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
     for spec in SETTINGS:
@@ -252,26 +297,54 @@ def _toml_value(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a TOML basic string
 
 
+_TABLE_LINE = re.compile(r"^\s*\[\s*([A-Za-z0-9_-]+)\s*\]\s*(?:#.*)?$")
+_KEY_LINE = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+
+
 def save_settings(updates: Mapping[str, Any], *, config_path: Path | None = None) -> Path:
     """Merge `updates` (setting name -> value) into config.toml, written atomically, 0600.
 
-    Keys already in the file that are not updated stay as they were (comments do not:
-    the file is ours to format).
+    The file is edited, not rewritten: an updated key's line is replaced where it is,
+    a new key goes at the end of its section (a new section at the end of the file), and
+    every other line — comments included — stays as the user wrote it.
     """
     path = config_path or user_config_path()
-    document = read_config_file(path)
+    read_config_file(path)  # refuse to edit a file that does not parse
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        lines = ["# zotsync configuration: see `zotsync config --help` and docs/configuration.md"]
     for name, value in updates.items():
         spec = _BY_NAME[name]
-        document.setdefault(spec.section, {})[spec.key] = value
-    lines = ["# zotsync configuration: see `zotsync config --help` and docs/configuration.md", ""]
-    for section, table in document.items():
-        if not isinstance(table, dict):
+        new_line = f"{spec.key} = {_toml_value(value)}"
+        section: str | None = None
+        section_end: int | None = None  # index after the section's last non-blank line
+        replaced = False
+        for index, line in enumerate(lines):
+            table = _TABLE_LINE.match(line)
+            if table:
+                section = table[1]
+                continue
+            key = _KEY_LINE.match(line)
+            if section == spec.section and key and key[1] == spec.key:
+                lines[index] = new_line
+                replaced = True
+                break
+            if section == spec.section and line.strip():
+                section_end = index + 1
+        if replaced:
             continue
-        lines.append(f"[{section}]")
-        lines.extend(f"{key} = {_toml_value(val)}" for key, val in table.items() if val is not None)
-        lines.append("")
+        if section_end is None:
+            header = next((i for i, line in enumerate(lines)
+                           if (m := _TABLE_LINE.match(line)) and m[1] == spec.section), None)
+            if header is None:
+                lines += ["", f"[{spec.section}]"]
+                section_end = len(lines)
+            else:
+                section_end = header + 1
+        lines.insert(section_end, new_line)
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, "\n".join(lines), mode=0o600)
+    atomic_write_text(path, "\n".join(lines) + "\n", mode=0o600)
     return path
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import click
 
 from zotsync.commands.common import RunContext, note, pass_run
-from zotsync.config import save_settings
+from zotsync.config import read_config_file, save_settings, user_config_path
 from zotsync.errors import ConfigError, ZoteroError, register_secret
 from zotsync.zotero.web import ZoteroWeb
 
@@ -28,6 +29,20 @@ def _writable_groups(client: ZoteroWeb, info: dict[str, Any]) -> list[tuple[str,
     return writable
 
 
+def _given_key() -> str | None:
+    """A key given for this login: piped on stdin, else in ZOTERO_API_KEY, else typed at
+    the prompt. None when none was (Enter at the prompt, nothing piped): the saved key is
+    then used, e.g. for `zotsync login --group ID`."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().strip() or None
+    for name in ("ZOTERO_API_KEY", "ZOTSYNC_API_KEY"):
+        if os.environ.get(name, "").strip():
+            return os.environ[name].strip()
+    saved = (read_config_file(user_config_path()).get("zotero") or {}).get("api_key")
+    prompt = "Zotero API key" + (" (Enter keeps the saved one)" if saved else "")
+    return click.prompt(prompt, hide_input=True, default="", show_default=False).strip() or None
+
+
 @click.command()
 @click.option("--group", "group_id", default=None, metavar="ID",
               help="Use this group library instead of your personal library.")
@@ -38,22 +53,24 @@ def login(run: RunContext, group_id: str | None, url: str | None) -> None:
 
     Create a key at https://www.zotero.org/settings/keys with "Allow library access"
     and "Allow write access" (and write access to any group you want to use). The key
-    is read with hidden input (or from ZOTERO_API_KEY), checked against /keys/current,
-    and written with your user ID to the config file, readable only by you (0600). It
-    is never printed.
+    is read from standard input when it is piped, else from ZOTERO_API_KEY, else with
+    hidden input (Enter keeps the key saved before); it is checked against
+    /keys/current and written with your user ID to the config file, readable only by
+    you (0600). It is never printed.
     """
     if url:
         run.overrides["zotero_url"] = url
+    if group_id is not None and not group_id.strip().isdigit():
+        raise click.BadParameter("must be a number (the group's ID, as `zotsync login` lists them)",
+                                 param_hint="--group")
+    given = _given_key()
+    if given is not None:
+        register_secret(given)
+        run.overrides["api_key"] = given  # checked like any key, and wins over a saved one
     settings = run.settings
     key = settings.api_key
     if not key:
-        if not sys.stdin.isatty():
-            key = sys.stdin.readline().strip()
-        else:
-            key = click.prompt("Zotero API key", hide_input=True).strip()
-    if not key:
         raise ConfigError("no API key given", hint="create one at https://www.zotero.org/settings/keys")
-    register_secret(key)
     probe = ZoteroWeb(replace(settings, api_key=key, library_id="0", library_type="user"))
     probe.library_label = "your account"  # no library is known yet
     info = probe.key_info()
