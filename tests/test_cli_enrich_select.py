@@ -55,3 +55,16 @@ def test_no_enrich_sends_nothing(run_cli: Any, tmp_path: Path, arxiv_standin: Ar
     assert result.exit_code == 0, result.stderr
     assert arxiv_standin.requests() == [] and hf_standin.requests() == []
     assert "added 65" in result.stderr
+
+
+def test_an_empty_or_bad_select_is_refused_before_reading(run_cli: Any, tmp_path: Path) -> None:
+    out = tmp_path / "refs.bib"
+    for command in (["push", MD, "-c", "X", "--dry-run"], ["bib", MD, "-o", str(out)]):
+        for empty in ("", ",", " , "):
+            result = run_cli(*command, "--select", empty, "--no-enrich")
+            assert result.exit_code == 2, (command, empty)
+            assert "--select" in result.stderr and "is empty" in result.stderr
+            assert "read 16 entries" not in result.stderr  # refused before the digest is read
+        bad = run_cli(*command[:1], "missing.md", *command[2:], "--select", "nonsense")
+        assert bad.exit_code == 2 and "'nonsense' is neither an arXiv ID nor a DOI" in bad.stderr
+    assert not out.exists()

@@ -19,7 +19,7 @@ from zotsync.commands.common import (
     print_table,
     resolve_as_of,
 )
-from zotsync.commands.enrichment import choose_papers, enrich_option, offline_option
+from zotsync.commands.enrichment import choose_papers, enrich_option, offline_option, select_option
 from zotsync.commands.parse import report_counts
 from zotsync.core.citekeys import DEFAULT_KEY_FORMAT, KeyFormat, KeyFormatError, parse_key_format
 from zotsync.core.paper import Paper
@@ -99,8 +99,7 @@ def _print_table(plan: MergePlan, *, dry_run: bool) -> None:
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The .bib file to create or merge into (existing entries are never changed).")
-@click.option("--select", "select", multiple=True, metavar="ID,...",
-              help="Only these papers: arXiv IDs (any spelling) or DOIs, comma-separated.")
+@select_option("Only these papers: arXiv IDs (any spelling) or DOIs, comma-separated.")
 @click.option("--style", type=click.Choice(["bibtex", "biblatex"]), default="bibtex", show_default=True,
               help="bibtex: @misc for bibtex + plain.bst and friends; biblatex: @online for biber.")
 @click.option("--key-format", "key_format", default=DEFAULT_KEY_FORMAT, show_default=True,

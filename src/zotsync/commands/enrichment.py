@@ -70,12 +70,22 @@ def enrich_for_command(
     return report
 
 
-def _selected(papers: Sequence[Paper], selectors: Sequence[str]) -> tuple[list[Paper], list[str]]:
+def _selectors(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """`--select a,b --select c` -> ("a", "b", "c"), checked before any digest is read."""
+    selectors = tuple(split_selectors(values))
+    if values and not selectors:
+        raise click.BadParameter("is empty: give arXiv IDs or DOIs (leave --select out for every paper)")
     bad = [s for s in selectors if parse_arxiv_id(s) is None and normalize_doi(s) is None]
     if bad:
-        raise click.BadParameter(f"{', '.join(map(repr, bad))} is neither an arXiv ID nor a DOI",
-                                 param_hint="--select")
-    return select_papers(papers, selectors)
+        raise click.BadParameter(f"{', '.join(map(repr, bad))} is neither an arXiv ID nor a DOI")
+    return selectors
+
+
+def select_option(help_text: str) -> Callable[[F], F]:
+    def decorate(fn: F) -> F:
+        return click.option("--select", "select", multiple=True, metavar="ID,...", callback=_selectors,
+                            help=help_text)(fn)
+    return decorate
 
 
 def choose_papers(run: RunContext, papers: Sequence[Paper], select: Sequence[str], *,
@@ -86,11 +96,11 @@ def choose_papers(run: RunContext, papers: Sequence[Paper], select: Sequence[str
     Only the chosen papers are looked up. A selector that no paper answers before
     enrichment (a Hugging Face page entry has no arXiv ID yet) enriches them all first.
     """
-    selectors = split_selectors(select)
-    chosen, unknown = _selected(papers, selectors) if selectors else (list(papers), [])
+    selectors = list(select)  # split and checked by `select_option`
+    chosen, unknown = select_papers(papers, selectors) if selectors else (list(papers), [])
     if unknown and enrich:
         enriched = enrich_for_command(run, papers, offline=offline).papers
-        chosen, unknown = _selected(enriched, selectors)
+        chosen, unknown = select_papers(enriched, selectors)
     elif enrich:
         chosen = enrich_for_command(run, chosen, offline=offline).papers
     if unknown:

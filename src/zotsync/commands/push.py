@@ -19,7 +19,7 @@ from zotsync.commands.common import (
     print_table,
     resolve_as_of,
 )
-from zotsync.commands.enrichment import choose_papers, enrich_option, offline_option
+from zotsync.commands.enrichment import choose_papers, enrich_option, offline_option, select_option
 from zotsync.commands.parse import report_counts
 from zotsync.core.sync_plan import ItemAction, NoteAction, PaperPlan, Plan, PushOptions
 from zotsync.errors import SyncFailed, ZotsyncError
@@ -109,8 +109,7 @@ def _stderr_console() -> Any:
 @files_argument
 @click.option("--collection", "-c", required=True, metavar='"A/B/C"',
               help="Target collection path; missing collections are created (nested).")
-@click.option("--select", "select", multiple=True, metavar="ID,...",
-              help="Only these papers (arXiv IDs in any spelling, or DOIs). Repeatable.")
+@select_option("Only these papers (arXiv IDs in any spelling, or DOIs). Repeatable.")
 @click.option("--tag", "tags", multiple=True, metavar="T", help="Add this tag to new items. Repeatable.")
 @click.option("--notes/--no-notes", default=True, show_default=True,
               help="Attach the digest's TL;DR and sections as a child note.")
