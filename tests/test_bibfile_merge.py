@@ -469,3 +469,26 @@ def test_cli_table_and_counts(tmp_path: Path, bib_cli: Callable[..., Result]) ->
     assert re.search(r"warning: no author names known: 57 entries \(anon", result.stderr)
     assert "added" in result.stdout and "anon2025hippomm" in result.stdout
     assert out.stat().st_size > 0
+
+
+def test_a_linked_bib_is_written_through_and_a_read_only_one_is_refused(
+    tmp_path: Path, bib_cli: Callable[..., Result],
+) -> None:
+    real = tmp_path / "thesis" / "refs.bib"
+    real.parent.mkdir()
+    real.write_text("% my references\n", encoding="utf-8")
+    link = tmp_path / "refs.bib"
+    link.symlink_to(real)
+    result = bib_cli(str(DIGEST), "-o", str(link), "--no-enrich")
+    assert result.exit_code == 0, result.stderr
+    assert link.is_symlink() and link.resolve() == real  # still a link, to the same file
+    assert real.read_text(encoding="utf-8").startswith("% my references\n") and "@misc{" in real.read_text()
+
+    locked = tmp_path / "locked.bib"
+    locked.write_text("% frozen\n", encoding="utf-8")
+    locked.chmod(0o444)
+    refused = bib_cli(str(DIGEST), "-o", str(locked), "--no-enrich")
+    assert refused.exit_code == 2
+    assert f"{locked}: cannot be written: the file is read-only (make it writable" in refused.stderr
+    assert locked.read_text(encoding="utf-8") == "% frozen\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["locked.bib", "refs.bib", "thesis"]  # no temp, no .bak

@@ -120,3 +120,17 @@ def test_save_settings_edits_the_file_and_keeps_comments() -> None:
     settings = load_settings(environ={})
     assert (settings.api_key, settings.library_id, settings.zotero_url, settings.arxiv_delay) == (
         "New2", "7", "https://z.example", 5.0)
+
+
+def test_save_settings_writes_through_a_link_and_refuses_a_read_only_file(tmp_path: Path) -> None:
+    real = tmp_path / "dotfiles" / "zotsync.toml"
+    real.parent.mkdir()
+    real.write_text("# shared\n", encoding="utf-8")
+    link = tmp_path / "config.toml"
+    link.symlink_to(real)
+    save_settings({"library_id": "5"}, config_path=link)
+    assert link.is_symlink() and real.read_text(encoding="utf-8") == '# shared\n\n[zotero]\nlibrary_id = "5"\n'
+    real.chmod(0o400)
+    with pytest.raises(ConfigError, match="cannot be written: the file is read-only"):
+        save_settings({"library_id": "6"}, config_path=link)
+    assert "library_id = \"5\"" in real.read_text(encoding="utf-8")

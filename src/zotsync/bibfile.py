@@ -663,8 +663,11 @@ def apply_merge(plan: MergePlan, store: Store) -> None:
         try:
             atomic_write_bytes(plan.bib.path, plan.new_bytes(), backup=plan.bib.exists)
         except OSError as exc:
-            raise InputError(str(plan.bib.path), f"cannot be written: {exc.strerror}",
-                             hint="check the folder is writable") from None
+            where = exc.filename if isinstance(exc.filename, str) else str(plan.bib.path)
+            read_only = exc.strerror == "the file is read-only"
+            fix = ("make it writable (chmod u+w) or choose another -o" if read_only
+                   else "check the folder is writable")
+            raise InputError(where, f"cannot be written: {exc.strerror}", hint=fix) from None
     memory = KeyMemory(store)
     memory.record([(p.key, Ident.of(p.paper)) for p in plan.present]
                   + [(a.key, Ident.of(a.paper)) for a in plan.added])

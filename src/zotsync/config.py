@@ -343,8 +343,13 @@ def save_settings(updates: Mapping[str, Any], *, config_path: Path | None = None
             else:
                 section_end = header + 1
         lines.insert(section_end, new_line)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, "\n".join(lines) + "\n", mode=0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, "\n".join(lines) + "\n", mode=0o600)
+    except OSError as exc:
+        raise ConfigError(f"{exc.filename or path}: cannot be written: {exc.strerror}",
+                          hint="make it (or its folder) writable, or set ZOTSYNC_CONFIG to another "
+                               "file") from None
     return path
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -15,12 +17,19 @@ os.umask(_UMASK)
 def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None, backup: bool = False) -> None:
     """Write `data` to `path` through a temp file in the same folder, fsync, rename.
 
-    A crash leaves either the old file or the new one, never half of either. `mode`
+    A crash leaves either the old file or the new one, never half of either. A symbolic
+    link is written through (its target is replaced); a read-only file is refused
+    (PermissionError), never replaced. `mode`
     sets the permissions before any byte is written (0o600 for secrets); otherwise an
     existing file's mode is kept. With `backup`, an existing file is first copied to
     `<name>.bak` (also atomically).
     """
     path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))  # write through the link: it stays a link
+    if path.exists() and (not os.access(path, os.W_OK) or not path.stat().st_mode & stat.S_IWUSR):
+        # A rename would replace a file its owner made read-only: refuse, as an editor would.
+        raise PermissionError(errno.EACCES, "the file is read-only", str(path))
     folder = path.parent if str(path.parent) else Path()
     if mode is None and path.exists():
         mode = path.stat().st_mode & 0o7777
