@@ -59,7 +59,8 @@ def test_precedence_defaults_file_env_flags() -> None:
         ("", {"ZOTSYNC_ARXIV_DELAY": "1e400"}, "seconds from 0 to 86400"),
         ("", {"ZOTSYNC_CACHE_DAYS": "99999999999"}, "days from 0 to 36500"),
         ("", {"ZOTSYNC_ZOTERO_RETRIES": "1e9"}, "invalid zotero.retries"),
-        ("", {"ZOTERO_API_KEY": "SECRETKEY\u00e912345678901234"}, "invalid zotero.api_key = <hidden> .*copy it again"),
+        ("", {"ZOTERO_API_KEY": "SECRETKEY\u00e912345678901234"},
+         "invalid zotero.api_key = <hidden> .*copy it again"),
         ("", {"ZOTERO_API_KEY": "SECRET KEY"}, "a space, a line break"),
         ('[zotero]\napi_key = 5\n', {}, "api_key = <hidden> .*must be a string"),
         ('[zotro]\nurl = "http://x"\n', {}, r"unknown section \[zotro\]"),
@@ -114,7 +115,8 @@ def test_save_settings_edits_the_file_and_keeps_comments() -> None:
                  '[arxiv]\n# be gentle\ndelay = 5.0\n')
     path = save_settings({"api_key": "New2", "library_id": "7", "crossref_mailto": "me@example.org"})
     text = path.read_text(encoding="utf-8")
-    assert text.startswith('# my dotfile\n[zotero]\napi_key = "New2"\nurl = "https://z.example"\nlibrary_id = "7"\n')
+    assert text.startswith('# my dotfile\n[zotero]\napi_key = "New2"\nurl = "https://z.example"\n'
+                           'library_id = "7"\n')
     assert "# be gentle\ndelay = 5.0\n" in text
     assert text.endswith('\n[crossref]\nmailto = "me@example.org"\n')
     settings = load_settings(environ={})
@@ -129,7 +131,8 @@ def test_save_settings_writes_through_a_link_and_refuses_a_read_only_file(tmp_pa
     link = tmp_path / "config.toml"
     link.symlink_to(real)
     save_settings({"library_id": "5"}, config_path=link)
-    assert link.is_symlink() and real.read_text(encoding="utf-8") == '# shared\n\n[zotero]\nlibrary_id = "5"\n'
+    assert link.is_symlink()
+    assert real.read_text(encoding="utf-8") == '# shared\n\n[zotero]\nlibrary_id = "5"\n'
     real.chmod(0o400)
     with pytest.raises(ConfigError, match="cannot be written: the file is read-only"):
         save_settings({"library_id": "6"}, config_path=link)
