@@ -146,3 +146,19 @@ def test_console_script_and_module_entry_points(tmp_path: Path) -> None:
                              capture_output=True, text=True, env=env, check=False)
     assert missing.returncode == 2
     assert missing.stderr.count("\n") == 1
+
+
+def test_forcing_hf_page_on_a_markdown_digest_is_an_error(run_cli) -> None:  # type: ignore[no-untyped-def]
+    # Before: exit 0 and 244 "papers" titled `<div id=toc></div>`, `# Table of Contents`, ...
+    result = run_cli("parse", MD, "--format", "hf-page", "--no-enrich", "--json")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"zotsync: error: {MD}: does not look like a Hugging Face Daily Papers page")
+    assert "(it looks like markdown: use --format markdown, or no --format to sniff)" in result.stderr
+
+
+def test_forcing_id_list_on_a_markdown_digest_quotes_the_line_as_written(run_cli) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("parse", MD, "--format", "id-list", "--no-enrich")
+    assert result.exit_code == 2
+    assert f"{MD}:1: no arXiv ID, URL or DOI found (first line: '<div id=toc></div>')" in result.stderr

@@ -90,3 +90,42 @@ def test_yearless_dates_resolve_to_latest_not_after(month: int, day: int, as_of:
 def test_text_with_no_papers_is_an_error() -> None:
     with pytest.raises(InputError, match=r"^page\.txt: no papers found"):
         read("new\n\nSubscribe\n\nDaily Papers\n", "page.txt", as_of=date(2026, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("name", "looks_like"),
+    [
+        ("arxiv-daily-digest.md", "markdown"),
+        ("digest_old_template.md", "markdown"),
+        ("digest.jsonl", "jsonl"),
+        ("hf_daily_papers.json", "hf-json"),
+        ("arxiv_query.xml", "arxiv-api"),
+        ("arxiv_feed_rss.xml", "arxiv-feed"),
+        ("listing_email.txt", "arxiv-email"),
+        ("ids.txt", "id-list"),
+    ],
+)
+def test_other_formats_are_not_a_page(name: str, looks_like: str) -> None:
+    # Before: every line became a "paper" (244 of them for the Markdown digest).
+    with pytest.raises(InputError) as caught:
+        read_file(name)
+    message = str(caught.value)
+    assert message.startswith(f"{name}: does not look like a Hugging Face Daily Papers page (no entry has ")
+    assert message.endswith(f"(it looks like {looks_like}: use --format {looks_like}, or no --format to sniff)")
+    assert "\n" not in message
+
+
+def test_prose_with_a_stray_trailer_is_not_a_page() -> None:
+    prose = "\n\n".join(f"Line {n} of some notes about papers" for n in range(30))
+    text = prose + "\n\nA Title\n\nAn abstract.\n\n  \u2022 3 authors\n\u00b7\nMay 2, 2025\n"
+    with pytest.raises(InputError, match=r"only 1 of 31 entries have the '\u2022 N authors' / date lines"):
+        read(text, "notes.txt", as_of=date(2026, 1, 1))
+    with pytest.raises(InputError, match=r"copy the page text from huggingface\.co/papers"):
+        read(text, "notes.txt", as_of=date(2026, 1, 1))
+
+
+def test_page_without_its_header_and_with_some_bare_entries_still_reads() -> None:
+    text = (DATA / "hf_page_small.txt").read_text(encoding="utf-8").split("Jun 8\n", 1)[1]
+    titles = [p.title for p in read(text, "p.txt", as_of=date(2026, 3, 1)).entries]
+    assert len(titles) == 6
+    assert "A Title With No Abstract" in titles

@@ -101,6 +101,19 @@ def test_a_file_with_no_ids_is_an_error() -> None:
         read("# nothing yet\n\n", "l.txt", as_of=TODAY)
 
 
+def test_bad_lines_are_quoted_as_written() -> None:
+    # The `<` of `<div ...>` was lost: the autolink `<...>` stripping leaked into the message.
+    text = "<div id=toc></div>\n\n# Table of Contents\n"
+    with pytest.raises(InputError) as caught:
+        read(text, "digest.md", as_of=TODAY)
+    assert "digest.md:1: no arXiv ID, URL or DOI found (first line: '<div id=toc></div>')" in str(caught.value)
+    result = read(text + "<2506.02013\n2506.02013\n", "digest.md", as_of=TODAY)
+    assert [str(w) for w in result.warnings] == [
+        "digest.md:1: not an arXiv ID, arXiv/Hugging Face URL or DOI: '<div id=toc></div>'; skipped",
+    ]
+    assert [p.sources[0].line for p in result.entries] == [4, 5]  # `<2506.02013` still reads
+
+
 def test_looks_like_id_list() -> None:
     assert looks_like_id_list(TEXT)  # 20 good lines, 2 bad: "nearly" every line
     assert looks_like_id_list("# HF Daily Papers picks\n2506.02013\n")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from zotsync.errors import InputError
 from zotsync.readers import FORMATS, reader_for, sniff
 
 DATA = Path(__file__).parent / "data"
@@ -69,3 +70,22 @@ def test_id_list_whose_comments_look_like_other_formats() -> None:
 def test_nothing_fits() -> None:
     assert sniff("") is None
     assert sniff("Lorem ipsum dolor sit amet.\nNothing to see.\n") is None
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("name", FIXTURES)
+def test_a_forced_wrong_format_never_makes_junk_papers(name: str, fmt: str) -> None:
+    """`--format X` on a file of another format: an error, or only papers with an arXiv ID or DOI.
+
+    (A few formats overlap: an API answer is an Atom feed, an e-mail's `arXiv:ID` lines are IDs.)
+    """
+    if fmt == FIXTURES[name]:
+        return
+    text = (DATA / name).read_text(encoding="utf-8")
+    try:
+        result = reader_for(fmt)(text, name, as_of=TODAY)
+    except InputError as error:
+        assert str(error).startswith(name)
+        assert "\n" not in str(error)
+        return
+    assert all(p.arxiv_id or p.doi for p in result.entries), [p.title for p in result.entries][:3]

@@ -5,6 +5,10 @@ a trailer of `  • N authors`, a lone `·` and a date. Blank lines separate eve
 Dates come as `Apr 14, 2025`, without a year (`May 2`: resolved against `as_of` as
 the latest such date not after it) and with a trailing upvote count (`May 21, 2025 2`).
 Some entries have no trailer, or no abstract either.
+
+Text in which no entry has a trailer (or fewer than one entry in `_MIN_TRAILER_SHARE`)
+is not such a page, whatever `--format` said: every line of it would otherwise
+become a "paper". That is an `InputError` naming the format the text looks like.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ _HEADER = {
     "byak and the research community",
 }
 _SENTENCE_END = (".", "!", "?", "\u3002")
+# A page has a trailer on (nearly) every entry; the sample, 55 of 57. Below one in ten,
+# the trailers found are stray lines in some other text.
+_MIN_TRAILER_SHARE = 10
 
 
 def _reads_as_abstract(line: str) -> bool:
@@ -81,6 +88,23 @@ class _Draft:
         self.upvotes: int | None = None
 
 
+def _check_structure(text: str, source: str, drafts: list[_Draft]) -> None:
+    """Raise unless the entries read have the page's structure (see the module doc)."""
+    trailed = sum(1 for d in drafts if d.author_count is not None or d.published is not None)
+    if not drafts or trailed * _MIN_TRAILER_SHARE >= len(drafts):
+        return  # no entries at all: the caller's "no papers found"
+    from zotsync.readers import sniff  # noqa: PLC0415  (the package imports its readers lazily)
+
+    looks_like = sniff(text)
+    if looks_like is not None and looks_like != "hf-page":
+        hint = f"it looks like {looks_like}: use --format {looks_like}, or no --format to sniff"
+    else:
+        hint = "copy the page text from huggingface.co/papers, or use --format to choose another reader"
+    why = (f"only {trailed} of {len(drafts)} entries have" if trailed else "no entry has")
+    raise InputError(source, "does not look like a Hugging Face Daily Papers page "
+                     f"({why} the '\u2022 N authors' / date lines under its title)", hint=hint)
+
+
 def read(text: str, source: str, *, as_of: date) -> ReadResult:
     result = ReadResult()
     lines = [(n, ln.strip()) for n, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
@@ -126,6 +150,7 @@ def read(text: str, source: str, *, as_of: date) -> ReadResult:
     if draft is not None:
         drafts.append(draft)
 
+    _check_structure(text, source, drafts)
     for d in drafts:
         title = collapse(d.title)
         if not title:

@@ -28,9 +28,14 @@ _HINT = "list one arXiv ID, arXiv or Hugging Face URL, or DOI per line"
 _SNIFF_LINES = 2000
 
 
+def _text(line: str) -> str:
+    """A line without its comment and surrounding whitespace (may be empty): what to quote."""
+    return _COMMENT.sub("", line).strip()
+
+
 def _content(line: str) -> str:
-    """A line without its comment and surrounding whitespace (may be empty)."""
-    return _COMMENT.sub("", line).strip().strip("<>").strip()
+    """`_text` also without the `<...>` of an autolink: what to identify."""
+    return _text(line).strip("<>").strip()
 
 
 def identify(text: str) -> ArxivId | str | None:
@@ -81,9 +86,10 @@ def read(text: str, source: str, *, as_of: date) -> ReadResult:
             continue
         found = identify(content)
         if found is None:
-            first_bad = first_bad or (number, content)
+            shown = _text(raw.lstrip("\ufeff"))  # as written: `<div>` keeps its `<`
+            first_bad = first_bad or (number, shown)
             result.warnings.append(ReaderWarning(
-                source, number, f"not an arXiv ID, arXiv/Hugging Face URL or DOI: {content!r}; skipped"))
+                source, number, f"not an arXiv ID, arXiv/Hugging Face URL or DOI: {shown!r}; skipped"))
         elif isinstance(found, str):
             result.entries.append(Paper(title="", doi=found, sources=(Source(source, number),)))
         else:
