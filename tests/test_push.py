@@ -260,3 +260,54 @@ def test_collections_command(run_cli, zotero_emu) -> None:  # type: ignore[no-un
     assert found["Reading"]["subcollections"] == 1
     table = run_cli("collections", env=zotero_emu.env)
     assert "Reading  (0 items)" in table.stdout and "  2025-06  (8 items)" in table.stdout
+
+
+def test_a_long_retry_after_ends_with_a_message_not_a_silent_wait(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    zotero_emu.inject(Fault.rate_limited(retry_after=100_000))
+    result = push(run_cli, zotero_emu)
+    assert result.exit_code == 3
+    assert "Zotero asks to wait 27.8 h before the next request (429 with Retry-After)" in result.stderr
+    assert "try again after" in result.stderr
+    assert len(zotero_emu.log) == 1 and zotero_emu.writes == []
+    zotero_emu.inject(Fault.with_backoff(3_600, method="GET"))
+    result = push(run_cli, zotero_emu)
+    assert result.exit_code == 3
+    assert "Zotero asks to wait 60 min before the next request (Backoff)" in result.stderr
+    assert zotero_emu.writes == []
+
+
+def test_a_server_that_is_not_zotero_is_named_as_such(run_cli, zotero_emu, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import http.server
+    import threading
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        env = {**zotero_emu.env, "ZOTSYNC_ZOTERO_URL": url}
+        result = run_cli("push", MD, "-c", "X", "--no-enrich", env=env)
+        login = run_cli("login", env={"ZOTSYNC_ZOTERO_URL": url}, input=zotero_emu.api_key + "\n")
+    finally:
+        server.shutdown()
+        server.server_close()
+    for outcome in (result, login):
+        assert outcome.exit_code == 3
+        assert f"{url} does not look like a Zotero Web API server (it answered 404" in outcome.stderr
+        assert "ZOTERO_LIBRARY_ID" not in outcome.stderr
+
+
+def test_collection_names_and_tags_are_checked_before_anything_is_sent(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    for collection, message in (("A\tB", "has a control character"),
+                                ("Lab/" + "x" * 300, "is 300 characters long"),
+                                ("Reading\nList", "has a control character")):
+        result = run_cli("push", MD, "-c", collection, "--no-enrich", env=zotero_emu.env)
+        assert result.exit_code == 2 and message in result.stderr, collection
+    tagged = run_cli("push", MD, "-c", "A", "--tag", "t" * 256, "--no-enrich", env=zotero_emu.env)
+    assert tagged.exit_code == 2 and "is 256 characters long; Zotero allows 255" in tagged.stderr
+    assert zotero_emu.writes == []
+    ok = run_cli("push", MD, "-c", "Dept\\\\Lab/2025\\/06/C:\\data", "--select", "2506.02013", "--no-enrich",
+                 env=zotero_emu.env)
+    assert ok.exit_code == 0, ok.stderr
+    names = sorted(c["name"] for c in zotero_emu.library().collections.values())
+    assert names == ["2025/06", "C:\\data", "Dept\\Lab"]  # escapes read, other backslashes kept

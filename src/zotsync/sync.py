@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from zotsync.config import Settings
-from zotsync.core.library import LibraryItem, split_collection_path
+from zotsync.core.library import LibraryItem, name_problem, split_collection_path
 from zotsync.core.paper import Paper
 from zotsync.core.sync_plan import Plan, PushOptions, plan_push, resolve_collection
 from zotsync.core.zotero_paper import find_collection, item_paper, note_tldr
@@ -50,6 +50,15 @@ def plan_for(papers: Sequence[Paper], library: Library | None, collection: str,
     path = split_collection_path(collection)
     if not path:
         raise ZotsyncError("the collection path is empty", hint='pass --collection "Name" or "A/B/C"')
+    for name in path:
+        problem = name_problem(name)
+        if problem:
+            raise ZotsyncError(f"collection name {name[:60]!r} {problem}",
+                               hint="choose another name (write a slash in a name as \\/)")
+    for tag in options.tags:
+        problem = name_problem(tag)
+        if problem:
+            raise ZotsyncError(f"tag {tag[:60]!r} {problem}", hint="choose a shorter tag")
     view = library.index if library is not None else _EmptyLibrary()
     existing = library.index.collections() if library is not None else []
     reserved_collections = library.index.reserved_collections() if library is not None else {}

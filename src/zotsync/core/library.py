@@ -9,6 +9,7 @@ title with Zotero's vetoes.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -167,14 +168,18 @@ def collection_path(collections: Iterable[Collection], key: str) -> str:
     return "/".join(reversed(names))
 
 
+MAX_NAME_CHARS = 255  # Zotero's limit for collection names and tags
+
+
 def split_collection_path(path: str) -> list[str]:
-    """`"Reading/2025-06"` -> `["Reading", "2025-06"]`; `\\/` keeps a slash in a name."""
+    """`"Reading/2025-06"` -> `["Reading", "2025-06"]`; `\\/` keeps a slash in a name and
+    `\\\\` a backslash; any other backslash is kept as it is (`A\\B` is one name)."""
     parts: list[str] = []
     current = ""
     escaped = False
     for ch in path:
         if escaped:
-            current += ch
+            current += ch if ch in "/\\" else "\\" + ch
             escaped = False
         elif ch == "\\":
             escaped = True
@@ -183,5 +188,16 @@ def split_collection_path(path: str) -> list[str]:
             current = ""
         else:
             current += ch
+    if escaped:
+        current += "\\"
     parts.append(current.strip())
     return [p for p in parts if p]
+
+
+def name_problem(name: str) -> str | None:
+    """Why Zotero would refuse (or mangle) `name` as a collection name or tag, if it would."""
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        return "has a control character (a tab or a line break?)"
+    if len(name) > MAX_NAME_CHARS:
+        return f"is {len(name)} characters long; Zotero allows {MAX_NAME_CHARS}"
+    return None

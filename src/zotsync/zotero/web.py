@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,6 +33,7 @@ from zotsync.zotero.api import KEY_ALPHABET, Versioned, WriteReport, WriteTokenU
 log = logging.getLogger(__name__)
 
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
+MAX_WAIT = 120.0  # seconds: a longer Retry-After or Backoff ends the command with a message
 _TOKEN_USED = re.compile(r"write token already used", re.IGNORECASE)
 _LOCKED = re.compile(r"locked", re.IGNORECASE)
 
@@ -81,8 +84,18 @@ class ZoteroWeb:
 
     def _wait_backoff(self) -> None:
         remaining = self._backoff_until - time.monotonic()
+        if remaining > MAX_WAIT:
+            raise self._too_long(remaining, "Backoff")
         if remaining > 0:
             self._sleep(remaining)
+
+    def _too_long(self, seconds: float, why: str) -> ZoteroError:
+        """Zotero asks for a pause longer than a command should sit silent: stop, say so."""
+        until = datetime.now().astimezone() + timedelta(seconds=seconds)
+        wait = f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{math.ceil(seconds / 60)} min"
+        return ZoteroError(f"Zotero asks to wait {wait} before the next request ({why})",
+                           hint=f"try again after {until:%H:%M}; nothing was lost, re-running resumes "
+                                "the job")
 
     def request(
         self,
@@ -129,6 +142,8 @@ class ZoteroWeb:
             retry_after = _seconds(response.headers.get("Retry-After"))
             locked = status == 409 and _LOCKED.search(response.text or "") is not None
             if status in _RETRY_STATUSES or locked:
+                if retry_after is not None and retry_after > MAX_WAIT:
+                    raise self._too_long(retry_after, f"{status} with Retry-After")
                 last_problem = {429: "rate limited (429)", 503: "unavailable (503)"}.get(
                     status, f"server error {status}" if not locked else "library locked (409)")
                 log.info("zotero %s %s: %s (attempt %d/%d)", method, path, last_problem, attempt, attempts)
@@ -145,6 +160,11 @@ class ZoteroWeb:
 
     def _raise_for(self, status: int, response: httpx2.Response, method: str) -> None:
         text = " ".join((response.text or "").split())[:200]
+        if "Zotero-API-Version" not in response.headers:  # every Zotero API answer carries it
+            raise ZoteroError(f"{self.settings.zotero_url} does not look like a Zotero Web API server "
+                              f"(it answered {status} without Zotero's headers)",
+                              hint="check ZOTSYNC_ZOTERO_URL (or login --url); the default is "
+                                   "https://api.zotero.org")
         if status == 403:
             if method == "GET":
                 raise ZoteroError(
