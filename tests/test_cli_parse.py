@@ -162,3 +162,24 @@ def test_forcing_id_list_on_a_markdown_digest_quotes_the_line_as_written(run_cli
     result = run_cli("parse", MD, "--format", "id-list", "--no-enrich")
     assert result.exit_code == 2
     assert f"{MD}:1: no arXiv ID, URL or DOI found (first line: '<div id=toc></div>')" in result.stderr
+
+
+@pytest.mark.parametrize(("name", "fmt", "where"), [
+    ("deep.json", None, ":1: is JSON nested too deeply to be a digest"),
+    ("deep.json", "hf-page", ": does not look like a Hugging Face Daily Papers page"),
+    ("deep.jsonl", None, ":2: line is JSON nested too deeply to be a digest row"),
+    ("deep.jsonl", "jsonl", ":2: line is JSON nested too deeply to be a digest row"),
+])
+def test_json_nested_too_deeply_is_one_line_and_exit_2(run_cli, tmp_path: Path, name: str,  # type: ignore[no-untyped-def]
+                                                       fmt: str | None, where: str) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    path = tmp_path / name
+    if name.endswith(".jsonl"):
+        row = (DATA / "digest.jsonl").read_text(encoding="utf-8").split("\n")[0]
+        path.write_text(f'{row}\n{{"x": {deep}}}\n', encoding="utf-8")
+    else:
+        path.write_text(deep, encoding="utf-8")
+    result = run_cli("parse", str(path), "--no-enrich", *(["--format", fmt] if fmt else []))
+    assert result.exit_code == 2, result.stderr  # was 70, "internal error: RecursionError"
+    assert result.stderr.startswith(f"zotsync: error: {path}{where}")
+    assert result.stderr.count("\n") == 1

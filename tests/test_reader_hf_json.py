@@ -174,3 +174,15 @@ def test_ten_thousand_rows_parse_quickly() -> None:
     assert time.thread_time() - start < 2.0  # CPU seconds; about 0.4 when written
     assert len(result.entries) == 10_000
     assert result.entries[1].sources[0].line == text.count("\n", 0, text.index('"2606.00001"')) - 1
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("[" * 100_000 + "]" * 100_000, 1),
+    ('[\n{"paper": {"id": "2606.04410"}},\n{"paper": ' + "[" * 100_000 + "]" * 100_000 + "}]", 3),
+    ('\n{"paper": ' + "[" * 100_000 + "]" * 100_000 + "}", 2),
+], ids=["list", "row-in-list", "object"])
+def test_json_nested_too_deeply_is_an_error(text: str, line: int) -> None:
+    # Before: RecursionError out of the decoder, an "internal error" (exit 70).
+    with pytest.raises(InputError) as caught:
+        read(text, "deep.json", as_of=TODAY)
+    assert str(caught.value).startswith(f"deep.json:{line}: is JSON nested too deeply to be a digest (")

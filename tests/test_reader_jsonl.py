@@ -185,3 +185,12 @@ def test_ten_thousand_rows_parse_quickly() -> None:
     assert time.thread_time() - start < 2.0  # CPU seconds; about 0.4 when written
     assert len(result.entries) == 10_000
     assert result.entries[-1].sources == (Source("big.jsonl", 10_000),)
+
+
+def test_a_line_nested_too_deeply_is_an_error_naming_it() -> None:
+    # Before: RecursionError out of json.loads, an "internal error" (exit 70).
+    good = (DATA / "digest.jsonl").read_text(encoding="utf-8").split("\n")[0]
+    deep = '{"id": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(InputError) as caught:
+        read(f"{good}\n{deep}\n{good}\n", "d.jsonl", as_of=TODAY)
+    assert str(caught.value).startswith("d.jsonl:2: line is JSON nested too deeply to be a digest row (")

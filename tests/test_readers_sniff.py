@@ -89,3 +89,10 @@ def test_a_forced_wrong_format_never_makes_junk_papers(name: str, fmt: str) -> N
         assert "\n" not in str(error)
         return
     assert all(p.arxiv_id or p.doi for p in result.entries), [p.title for p in result.entries][:3]
+
+
+def test_json_nested_too_deeply_goes_to_the_reader_that_explains() -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    assert sniff(deep) == "hf-json"
+    row = (DATA / "digest.jsonl").read_text(encoding="utf-8").split("\n")[0]
+    assert sniff(row + '\n{"x": ' + deep + "}\n") == "jsonl"

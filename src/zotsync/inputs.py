@@ -77,7 +77,11 @@ def load_papers(files: Sequence[str], fmt: str | None = None, *, as_of: date | N
             raise InputError(name, "format not recognised",
                              hint=f"pass --format, one of: {', '.join(FORMATS)}")
         formats[name] = chosen
-        result = reader_for(chosen)(text, name, as_of=as_of)
+        try:
+            result = reader_for(chosen)(text, name, as_of=as_of)
+        except RecursionError:  # readers catch this where they decode; this is the backstop
+            raise InputError(name, f"is nested too deeply to be read as {chosen}",
+                             hint="pass a digest file as downloaded") from None
         entries.extend(result.entries)
         warnings.extend(result.warnings)
     folded = deduplicate(entries)

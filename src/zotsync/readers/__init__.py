@@ -44,9 +44,10 @@ def _sniff_json(text: str) -> str | None:
         return None
     try:
         whole = json.loads(stripped)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         # Several objects, one per line, or a broken file: JSONL starts every line with
-        # "{", a broken API answer is one document (its reader names the bad line).
+        # "{", a broken API answer is one document (its reader names the bad line). Too
+        # deeply nested to decode is broken too: the reader says so.
         lines = [ln for ln in stripped.splitlines() if ln.strip()]
         if len(lines) > 1 and all(ln.lstrip().startswith("{") for ln in lines[:2]):
             return "jsonl"

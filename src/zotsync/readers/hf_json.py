@@ -12,7 +12,7 @@ The list (`huggingface_hub.HfApi.list_daily_papers`) is an array of rows::
 are bare paper objects are read too (trimmed fixtures), and so is a single paper object
 (`/api/papers/<id>`) or a single row. Titles can hold newlines and indentation.
 
-Truncated or invalid JSON is an error naming the line; a row without a usable ID or
+Truncated, invalid or absurdly nested JSON is an error naming the line; a row without a usable ID or
 title is a warning and is skipped. An empty list is a day without papers.
 """
 
@@ -96,6 +96,9 @@ def _decode_at(text: str, pos: int, source: str) -> tuple[Any, int]:
     except json.JSONDecodeError as exc:
         raise InputError(source, f"is not valid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno,
                          hint=_BROKEN_HINT) from None
+    except RecursionError:  # thousands of nested [ or {: the decoder gives up
+        raise InputError(source, "is JSON nested too deeply to be a digest", line=_line_of(text, pos),
+                         hint="pass a Hugging Face /api/daily_papers or /api/papers/<id> answer") from None
 
 
 def _skip_whitespace(text: str, pos: int) -> int:

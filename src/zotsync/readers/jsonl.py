@@ -12,8 +12,8 @@ in the AI-enhanced files, whose Chinese is `\\uXXXX`-escaped. Raw files repeat a
 once per category page: every row is an entry, deduplication comes later. AI
 placeholders ("Method extraction failed", ...) mean no summary.
 
-A line that is not a JSON object is an error naming it: the file is damaged or not
-JSONL. A row without a usable ID or title is a warning and is skipped.
+A line that is not a JSON object (or is nested too deeply to decode) is an error
+naming it: the file is damaged or not JSONL. A row without a usable ID or title is a warning and is skipped.
 """
 
 from __future__ import annotations
@@ -94,6 +94,9 @@ def read(text: str, source: str, *, as_of: date) -> ReadResult:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(source, f"line is not valid JSON: {exc.msg} (column {exc.colno})",
+                             line=number, hint=_HINT) from None
+        except RecursionError:  # thousands of nested [ or {: the decoder gives up
+            raise InputError(source, "line is JSON nested too deeply to be a digest row",
                              line=number, hint=_HINT) from None
         if not isinstance(row, dict):
             raise InputError(source, f"line is a JSON {type(row).__name__}, not an object",
