@@ -106,6 +106,15 @@ def test_stdin(run_cli) -> None:  # type: ignore[no-untyped-def]
         ("### [Title](https://arxiv.org/abs/2506.02013)\nAbstract: caf\xe9\n".encode("latin-1"),
          ":2: is not valid UTF-8 (byte 0xe9) (re-save the file as UTF-8)"),
         (b"Lorem ipsum dolor sit amet.\nNothing to see.\n", "format not recognised (pass --format"),
+        # UTF-16 (Windows "Unicode") was "is a binary file"; with and without a BOM.
+        pytest.param((DATA / "arxiv-daily-digest.md").read_text(encoding="utf-8").encode("utf-16"),
+                     ": is UTF-16 text, not UTF-8 (re-save the file as UTF-8)", id="utf-16-bom"),
+        pytest.param((DATA / "ids.txt").read_text(encoding="utf-8").encode("utf-16-le"),
+                     ": is UTF-16 text, not UTF-8 (re-save the file as UTF-8)", id="utf-16-le"),
+        pytest.param((DATA / "hf-daily-papers.txt").read_text(encoding="utf-8").encode("utf-16-be"),
+                     ": is UTF-16 text, not UTF-8 (re-save the file as UTF-8)", id="utf-16-be"),
+        pytest.param("2506.02013\n".encode("utf-32"),
+                     ": is UTF-32 text, not UTF-8 (re-save the file as UTF-8)", id="utf-32-bom"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(run_cli, tmp_path: Path, content: bytes | None,  # type: ignore[no-untyped-def]
@@ -154,7 +163,8 @@ def test_forcing_hf_page_on_a_markdown_digest_is_an_error(run_cli) -> None:  # t
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1
-    assert result.stderr.startswith(f"zotsync: error: {MD}: does not look like a Hugging Face Daily Papers page")
+    assert result.stderr.startswith(f"zotsync: error: {MD}: does not look like a Hugging Face Daily "
+                                    "Papers page")
     assert "(it looks like markdown: use --format markdown, or no --format to sniff)" in result.stderr
 
 
@@ -183,3 +193,12 @@ def test_json_nested_too_deeply_is_one_line_and_exit_2(run_cli, tmp_path: Path, 
     assert result.exit_code == 2, result.stderr  # was 70, "internal error: RecursionError"
     assert result.stderr.startswith(f"zotsync: error: {path}{where}")
     assert result.stderr.count("\n") == 1
+
+
+def test_stdin_can_be_given_once(run_cli) -> None:  # type: ignore[no-untyped-def]
+    # Before: the second `-` read an exhausted stdin and said "<stdin>: is empty".
+    result = run_cli("parse", "-", MD, "-", "--no-enrich", input="2506.02013\n")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == ("zotsync: error: stdin (-) can be given once "
+                             "(pass - once, or save the input to a file)\n")

@@ -111,7 +111,8 @@ def test_other_formats_are_not_a_page(name: str, looks_like: str) -> None:
         read_file(name)
     message = str(caught.value)
     assert message.startswith(f"{name}: does not look like a Hugging Face Daily Papers page (no entry has ")
-    assert message.endswith(f"(it looks like {looks_like}: use --format {looks_like}, or no --format to sniff)")
+    assert message.endswith(f"(it looks like {looks_like}: use --format {looks_like}, "
+                            "or no --format to sniff)")
     assert "\n" not in message
 
 

@@ -1,8 +1,8 @@
 """Digest files in, deduplicated papers out: the file-reading edge of `digest -> papers`.
 
-Reads each file's bytes (or stdin for `-`), rejects binary and non-UTF-8 input with
-the line to look at, picks the reader (sniffed or `--format`), and deduplicates the
-entries of all files together.
+Reads each file's bytes (or stdin for `-`, once), rejects binary and non-UTF-8 input
+with the line to look at (UTF-16 and UTF-32 text by name), picks the reader (sniffed
+or `--format`), and deduplicates the entries of all files together.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from zotsync.core.dedup import deduplicate
 from zotsync.core.paper import Paper
-from zotsync.errors import InputError
+from zotsync.errors import InputError, ZotsyncError
 from zotsync.readers import FORMATS, ReaderWarning, reader_for, sniff
 
 
@@ -31,9 +31,49 @@ class LoadResult:
         return self.entries_read - len(self.papers)
 
 
+_UTF_BOMS = (  # longest first: the UTF-32-LE BOM starts with the UTF-16-LE one
+    (b"\xff\xfe\x00\x00", "UTF-32", "utf-32-le"), (b"\x00\x00\xfe\xff", "UTF-32", "utf-32-be"),
+    (b"\xff\xfe", "UTF-16", "utf-16-le"), (b"\xfe\xff", "UTF-16", "utf-16-be"),
+)
+_SAMPLE = 8192
+
+
+def _decodes(head: bytes, codec: str, unit: int, whole: bool) -> bool:
+    """Whether `head` is text in `codec` (the end of a sample may cut a character)."""
+    try:
+        head[:len(head) - len(head) % unit].decode(codec)
+    except UnicodeDecodeError as exc:
+        return not whole and exc.start >= len(head) - 4
+    return True
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """"UTF-16" or "UTF-32" when the bytes are text in that encoding, with or without a BOM.
+
+    Without a BOM: mostly-ASCII text in UTF-16 has a zero byte in (nearly) every pair on
+    the same side (odd offsets for little-endian, even for big-endian).
+    """
+    head, whole = data[:_SAMPLE], len(data) <= _SAMPLE
+    for bom, name, codec in _UTF_BOMS:
+        if head.startswith(bom):
+            return name if _decodes(head[len(bom):], codec, len(bom), whole) else None
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    for zero_at, codec in ((1, "utf-16-le"), (0, "utf-16-be")):
+        zeros = head[zero_at:2 * pairs:2].count(0)
+        others = head[1 - zero_at:2 * pairs:2].count(0)
+        if zeros * 10 >= pairs * 7 and others * 10 <= pairs and _decodes(head, codec, 2, whole):
+            return "UTF-16"
+    return None
+
+
 def decode(data: bytes, source: str) -> str:
     """UTF-8 text (a BOM is dropped); binary or other encodings are errors with the line."""
-    if b"\x00" in data[:8192]:
+    wide = _wide_encoding(data)
+    if wide is not None:
+        raise InputError(source, f"is {wide} text, not UTF-8", hint="re-save the file as UTF-8")
+    if b"\x00" in data[:_SAMPLE]:
         raise InputError(source, "is a binary file, not a digest",
                          hint="pass a Markdown, JSON(L), XML or text digest")
     try:
@@ -63,6 +103,8 @@ def read_source(source: str) -> str:
 
 def load_papers(files: Sequence[str], fmt: str | None = None, *, as_of: date | None = None) -> LoadResult:
     """Read every file with its reader and deduplicate all entries together."""
+    if list(files).count("-") > 1:  # the second read would find stdin empty
+        raise ZotsyncError("stdin (-) can be given once", hint="pass - once, or save the input to a file")
     as_of = as_of or date.today()
     entries: list[Paper] = []
     warnings: list[ReaderWarning] = []
