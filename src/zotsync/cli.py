@@ -12,7 +12,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -40,6 +40,16 @@ Exit codes:
 """
 
 
+def _usage_error(ctx: click.Context, error: click.UsageError) -> NoReturn:
+    """Click's usage errors as one line like every other error, with where to read more."""
+    if isinstance(error, click.exceptions.NoArgsIsHelpError):  # `zotsync` alone: the help
+        click.echo(error.ctx.get_help() if error.ctx is not None else ctx.get_help())
+        ctx.exit(ExitCode.OK)
+    where = error.ctx.command_path if error.ctx is not None else ctx.command_path
+    click.echo(f"zotsync: error: {redact(error.format_message())} (see `{where} --help`)", err=True)
+    ctx.exit(ExitCode.USAGE)
+
+
 class ZotsyncGroup(click.Group):
     """Turns every error into one line on stderr and its exit code; no tracebacks."""
 
@@ -47,11 +57,23 @@ class ZotsyncGroup(click.Group):
         # `zotsync FILE...` (existing files and no command) opens the TUI.
         if args and args[0] not in self.commands and not args[0].startswith("-") and Path(args[0]).is_file():
             args = ["tui", *args]
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as error:
+            _usage_error(ctx, error)
+
+    def resolve_command(self, ctx: click.Context,
+                        args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as error:  # an unknown command
+            _usage_error(ctx, error)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:  # a command's options or arguments
+            _usage_error(ctx, error)
         except ZotsyncError as error:
             click.echo(f"zotsync: error: {redact(str(error))}", err=True)
             ctx.exit(exit_code_for(error))
@@ -73,7 +95,8 @@ class ZotsyncGroup(click.Group):
                 run.close()
 
 
-@click.group(cls=ZotsyncGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="zotsync", cls=ZotsyncGroup, epilog=EPILOG,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="zotsync")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
