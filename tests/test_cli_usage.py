@@ -19,6 +19,7 @@ DIGEST = str(Path(__file__).parent / "data" / "arxiv-daily-digest.md")
     (["bib", "--from-zotero", "-o", "x.bib"],
      '--from-zotero needs --collection "A/B" (see `zotsync bib --help`)'),
     (["parse", "--no-such-flag", DIGEST], "No such option '--no-such-flag'"),
+    (["bib", DIGEST, "-o", "-"], "Invalid value for -o: needs a .bib file to create or merge into"),
 ])
 def test_usage_errors_are_one_line(run_cli: Any, tmp_path: Path, args: list[str], message: str) -> None:
     result = run_cli(*[a.replace("{tmp}", str(tmp_path)) for a in args])

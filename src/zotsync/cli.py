@@ -83,11 +83,12 @@ class ZotsyncGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as error:  # a bug: one line, the traceback only on request
-            if os.environ.get("ZOTSYNC_DEBUG"):
+            debug = bool(os.environ.get("ZOTSYNC_DEBUG"))
+            if debug:
                 traceback.print_exc()
             message = redact(f"{type(error).__name__}: {error}")
-            click.echo(f"zotsync: internal error: {message} (a bug: please report it; "
-                       "set ZOTSYNC_DEBUG=1 for the traceback)", err=True)
+            more = "the traceback is above" if debug else "set ZOTSYNC_DEBUG=1 for the traceback"
+            click.echo(f"zotsync: internal error: {message} (a bug: please report it; {more})", err=True)
             ctx.exit(ExitCode.INTERNAL)
         finally:
             run = ctx.find_object(RunContext)

@@ -135,6 +135,9 @@ def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str
       zotsync bib examples/arxiv-daily-digest.md -o refs.bib
       zotsync bib digest.md -o refs.bib --style biblatex --select 2506.02013 --dry-run
     """
+    if str(output) == "-":
+        raise click.BadParameter("needs a .bib file to create or merge into (to see the entries "
+                                 "without writing, use --dry-run --json)", param_hint="-o")
     if from_zotero:
         if files:
             raise click.UsageError("--from-zotero exports a Zotero collection: give no FILE")
