@@ -202,3 +202,20 @@ def test_stdin_can_be_given_once(run_cli) -> None:  # type: ignore[no-untyped-de
     assert result.stdout == ""
     assert result.stderr == ("zotsync: error: stdin (-) can be given once "
                              "(pass - once, or save the input to a file)\n")
+
+
+def test_a_damaged_store_says_so_and_how_to_recover(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = tmp_path / "zotsync.sqlite3"
+    junk = b"\x00\x01junk bytes, not SQLite\n" * 200
+    store.write_bytes(junk)
+    result = run_cli("parse", MD, "--no-record", "--no-enrich", env={"ZOTSYNC_DATA_DIR": str(tmp_path)})
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    error = result.stderr.splitlines()[-1]
+    # Before: "cannot open the local store ...: file is not a database (check the folder is
+    # writable or set ZOTSYNC_DATA_DIR)".
+    assert error.startswith(f"zotsync: error: the local store {store} is damaged or not a zotsync store")
+    assert f"`mv {store} {store}.damaged`" in error
+    assert "deleting it loses the seen-before marks" in error
+    assert "Traceback" not in result.stderr
+    assert store.read_bytes() == junk

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -51,6 +52,50 @@ def test_unwritable_store_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_damaged_store_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite3"
-    path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StoreError):
+    junk = b"this is not a database" * 100
+    path.write_bytes(junk)
+    with pytest.raises(StoreError) as caught:
         Store(path)
+    # Before: "cannot open the local store ...: file is not a database (check the folder is
+    # writable or set ZOTSYNC_DATA_DIR)", which sends the user after the wrong problem.
+    message = str(caught.value)
+    assert message.startswith(f"the local store {path} is damaged or not a zotsync store: "
+                              "file is not a database (move it aside with ")
+    assert f"`mv {path} {path}.damaged`" in message
+    assert message.endswith("deleting it loses the seen-before marks, the lookup cache, the remembered "
+                            "citation keys and the Zotero library index, which the next push refills)")
+    assert "writable" not in message
+    assert path.read_bytes() == junk, "nothing is deleted or rewritten"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.sqlite3"]
+
+
+def test_store_with_broken_pages_is_a_clear_error_when_read(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    papers = [paper(f"Paper number {i} " + "x" * 200, f"d{i % 7}.md") for i in range(3000)]
+    with Store(path) as store:
+        store.record_sightings(papers, date(2026, 1, 1))
+        store.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    for offset in range(3 * 4096, len(data) - 4096, 4096):  # keep the header and schema pages
+        data[offset:offset + 200] = b"\xff" * 200
+    path.write_bytes(bytes(data))
+    with Store(path) as store, pytest.raises(StoreError, match=r"is damaged or not a zotsync store: "
+                                                               r"database disk image is malformed"):
+        store.earlier_sightings(papers[:50], ["other.md"])
+    with Store(path) as store, pytest.raises(StoreError, match=r"is damaged .* `mv "):
+        store.record_sightings(papers[:50], date(2026, 1, 2))
+
+
+def test_locked_store_is_not_called_damaged(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    store = Store(path)
+    store.connection.execute("PRAGMA busy_timeout = 50")  # not the 30 s a real run waits
+    other = sqlite3.connect(path)  # another zotsync, writing
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError, match=r"^cannot write the local store .*is another zotsync running"):
+            store.ensure("CREATE TABLE IF NOT EXISTS t (x)")
+    finally:
+        other.rollback()
+        other.close()
+        store.close()

@@ -3,12 +3,17 @@
 One file (`zotsync.sqlite3` in the user data dir). This module opens it and owns the
 `sightings` table (which digest first showed which paper, and when). Other features
 keep their own tables here through `Store.ensure(ddl)` (CREATE ... IF NOT EXISTS),
-each defined beside the code that uses it.
+each defined beside the code that uses it: the lookup cache, the .bib citation keys
+and parse cache, the Zotero library index, the TUI's recent collections.
+
+A file SQLite cannot read as a database is a `StoreError` saying to move it aside
+and what deleting it loses; nothing is ever deleted or rewritten automatically.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -43,6 +48,27 @@ class Sighting:
     digests: int
 
 
+# What the store holds, for the message about a damaged one (keep in step with the tables).
+_HOLDS = ("the seen-before marks, the lookup cache, the remembered citation keys and the Zotero "
+          "library index, which the next push refills")
+# SQLite's words for a file that is not a database or whose pages are broken.
+_DAMAGE_CODES = frozenset({"SQLITE_NOTADB", "SQLITE_CORRUPT"})
+
+
+def _is_damage(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorname", "")
+    return code in _DAMAGE_CODES or type(exc) is sqlite3.DatabaseError
+
+
+def damaged(path: Path, exc: sqlite3.Error) -> StoreError:
+    """The error for a store file SQLite cannot read as a database: what to do, what is lost."""
+    aside = shlex.quote(f"{path}.damaged")
+    return StoreError(
+        f"the local store {path} is damaged or not a zotsync store: {exc}",
+        hint=f"move it aside with `mv {shlex.quote(str(path))} {aside}`, with any -wal/-shm file beside "
+             f"it, and zotsync starts a new one; deleting it loses {_HOLDS}")
+
+
 def _digest_name(file: str) -> str:
     return "<stdin>" if file == "-" else str(Path(file).resolve())
 
@@ -52,14 +78,20 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        connection: sqlite3.Connection | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.connection = sqlite3.connect(path, timeout=30, check_same_thread=False)
-            self.connection.execute("PRAGMA journal_mode=WAL")
-            self.connection.execute("PRAGMA synchronous=NORMAL")
+            connection = sqlite3.connect(path, timeout=30, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")  # the first read of the file
+            connection.execute("PRAGMA synchronous=NORMAL")
         except (OSError, sqlite3.Error) as exc:
+            if connection is not None:
+                connection.close()
+            if isinstance(exc, sqlite3.Error) and _is_damage(exc):
+                raise damaged(path, exc) from None
             raise StoreError(f"cannot open the local store {path}: {exc}",
                              hint="check the folder is writable or set ZOTSYNC_DATA_DIR") from None
+        self.connection = connection
         self._ensured: set[str] = set()
         self.ensure(_SIGHTINGS)
 
@@ -74,8 +106,10 @@ class Store:
         try:
             self.connection.executescript(ddl)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"the local store {self.path} is damaged: {exc}",
-                             hint="move it aside; zotsync starts a new one") from None
+            if _is_damage(exc):
+                raise damaged(self.path, exc) from None
+            raise StoreError(f"cannot write the local store {self.path}: {exc}",
+                             hint="is another zotsync running? try again") from None
         self._ensured.add(ddl)
 
     @contextmanager
@@ -83,7 +117,11 @@ class Store:
         try:
             with self.connection:
                 yield self.connection
-        except sqlite3.OperationalError as exc:
+        except sqlite3.DatabaseError as exc:
+            if _is_damage(exc):
+                raise damaged(self.path, exc) from None
+            if not isinstance(exc, sqlite3.OperationalError):
+                raise
             raise StoreError(f"cannot write the local store {self.path}: {exc}",
                              hint="is another zotsync running? try again") from None
 
@@ -111,10 +149,15 @@ class Store:
             "WHERE paper_key IN (SELECT value FROM json_each(?)) "
             "AND digest NOT IN (SELECT value FROM json_each(?))"
         )
-        for index, paper in enumerate(papers):
-            first, count = cur.execute(query, (json.dumps(paper_keys(paper)), current)).fetchone()
-            if first:
-                found[index] = Sighting(date.fromisoformat(first), count)
+        try:
+            for index, paper in enumerate(papers):
+                first, count = cur.execute(query, (json.dumps(paper_keys(paper)), current)).fetchone()
+                if first:
+                    found[index] = Sighting(date.fromisoformat(first), count)
+        except sqlite3.DatabaseError as exc:
+            if _is_damage(exc):
+                raise damaged(self.path, exc) from None
+            raise
         return found
 
     def record_sightings(self, papers: Iterable[Paper], today: date) -> None:
