@@ -6,6 +6,7 @@ from pathlib import Path
 
 import requests
 
+from servers.zotero_emulator import Fault
 from zotsync.config import load_settings
 from zotsync.core.paper import Paper, Summary
 from zotsync.core.sync_plan import ItemAction, PushOptions
@@ -62,3 +63,29 @@ def test_cancel_between_requests_leaves_whole_papers(zotero_emu, tmp_path: Path)
     again = apply_plan(plan_for(papers, library, "Target", PushOptions()), library.target, library.index)
     assert again.counts()["created"] == 24
     assert len([i for i in zotero_emu.library().items.values() if i["itemType"] == "preprint"]) == 40
+
+
+def test_a_lost_answer_does_not_pass_off_a_refused_filing_as_done(zotero_emu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The batch is committed but its answer lost; the resend is told "write token already
+    used". The filing of an item the user changed meanwhile was refused (412) inside that
+    batch: reading it back shows a newer version, which is *not* proof of our write. It
+    must be re-planned, not counted as filed."""
+    [key] = zotero_emu.seed_items(items=[{"itemType": "preprint", "title": "Mine",
+                                          "archiveID": "arXiv:2506.02013"}])
+    store = Store(tmp_path / "s.sqlite3")
+    library = open_library(settings_for(zotero_emu), store)
+    new_paper = PAPER.replace(arxiv_id="2506.09999", title="Another paper")
+    plan = plan_for([PAPER, new_paper], library, "Target", PushOptions(notes=False))
+    assert [p.action for p in plan.papers] == [ItemAction.FILE, ItemAction.CREATE]
+    version = zotero_emu.library().item(key)["version"]
+    edit = requests.patch(f"{zotero_emu.url}/users/1/items/{key}", json={"title": "Mine, edited"},
+                          headers={"Zotero-API-Key": zotero_emu.api_key,
+                                   "If-Unmodified-Since-Version": str(version)}, timeout=5)
+    assert edit.status_code == 204
+    zotero_emu.inject(Fault.drop_after_commit("POST", "/items"))
+    report = apply_plan(plan, library.target, library.index)
+    assert report.failed == []
+    mine = zotero_emu.library().item(key)
+    assert mine["title"] == "Mine, edited" and len(mine["collections"]) == 1  # really filed
+    preprints = [i for i in zotero_emu.library().items.values() if i["itemType"] == "preprint"]
+    assert len(preprints) == 2  # and the new paper made once

@@ -20,10 +20,11 @@ from zotsync.core.sync_plan import (
     ItemAction,
     NoteAction,
     PushOptions,
+    ReservedKeys,
     WrittenNote,
     plan_push,
     resolve_collection,
-    text_hash,
+    written_hash,
 )
 from zotsync.core.zotero_item import NOTE_TAG, summary_note_html
 
@@ -140,8 +141,9 @@ def test_note_leave_update_keep_edited_and_deleted() -> None:
     assert not plan.writes
 
     changed = p.replace(summary=Summary("新的总结", language="zh"))
-    old_text = note_item_for(p, "NOTE2222", "EXIS2222").note_text or ""
-    written = {"EXIS2222": WrittenNote("NOTE2222", text_hash(old_text))}
+    sent = summary_note_html(p)
+    assert sent is not None
+    written = {"EXIS2222": WrittenNote("NOTE2222", written_hash(sent))}  # as the applier records it
     plan = plan_push([changed], same, "COLL2222", options=PushOptions(), new_key=keys(),  # type: ignore[arg-type]
                      written_notes=written)
     assert plan.papers[0].note is NoteAction.UPDATE
@@ -201,3 +203,45 @@ def test_plan_counts(if_exists: str) -> None:
     counts = plan.counts()
     assert counts["create"] == 1
     assert counts["file" if if_exists == "file" else "skip"] == 1
+
+
+def test_a_note_with_markup_characters_is_still_updated() -> None:
+    """The applier remembers the note it sent by `written_hash(html)`; the index holds the
+    server's text. `<`, `>` and `&` must not make the two disagree."""
+    p = paper(1).replace(summary=Summary("if a < b && c > d then <b>bold</b>", language="en"))
+    item = LibraryItem("EXIS2222", 7, "preprint", arxiv_id="2506.00001", collections=("COLL2222",))
+    sent = summary_note_html(p)
+    assert sent is not None
+    library = Library([item, note_item_for(p, "NOTE2222", "EXIS2222")])
+    written = {"EXIS2222": WrittenNote("NOTE2222", written_hash(sent))}
+    changed = p.replace(summary=Summary("a new summary", language="en"))
+    plan = plan_push([changed], library, "COLL2222", options=PushOptions(), new_key=keys(),  # type: ignore[arg-type]
+                     written_notes=written)
+    assert plan.papers[0].note is NoteAction.UPDATE
+
+
+def test_blank_reserved_keys_get_fresh_ones() -> None:
+    """A push with --no-notes (or no PDF link) reserved no note key; a later push with
+    notes must not reuse the blank."""
+    p = paper(1)
+    reserved = {p.identity: ReservedKeys("ITEM2222", "", "")}
+    plan = plan_push([p], Library([]), "COLL2222", options=PushOptions(), new_key=keys(),  # type: ignore[arg-type]
+                     reserved=reserved)
+    [planned] = plan.papers
+    assert planned.item_key == "ITEM2222"
+    assert planned.note_key and planned.attachment_key and planned.note is NoteAction.CREATE
+    assert [o["key"] for o in planned.objects("COLL2222", plan.options)] == [
+        "ITEM2222", planned.note_key, planned.attachment_key]
+
+
+def test_two_papers_matching_one_item_write_one_note() -> None:
+    by_id = paper(1).replace(doi=None)
+    by_doi = Paper(title="A different title entirely", doi="10.1000/journal.1")
+    item = LibraryItem("EXIS2222", 7, "journalArticle", arxiv_id="2506.00001", doi="10.1000/journal.1")
+    plan = plan_push([by_id, by_doi], Library([item]), "COLL2222", options=PushOptions(),
+                     new_key=keys())  # type: ignore[arg-type]
+    first, second = plan.papers
+    assert (first.action, first.note) == (ItemAction.FILE, NoteAction.CREATE)
+    assert (second.action, second.note) == (ItemAction.SKIP, NoteAction.NONE)
+    objects = [o for p in plan.papers for o in p.objects("COLL2222", plan.options)]
+    assert sum(o.get("itemType") == "note" for o in objects) == 1

@@ -26,8 +26,9 @@ from zotsync.core.sync_plan import (
     Plan,
     ReservedKeys,
     plan_push,
-    text_hash,
+    written_hash,
 )
+from zotsync.core.zotero_item import note_text
 from zotsync.errors import ZoteroError
 from zotsync.zotero.api import LibraryTarget, WriteReport, WriteTokenUsed, new_object_key
 from zotsync.zotero.index import LibraryIndex
@@ -142,13 +143,31 @@ class Applier:
         found = {obj["key"]: obj for obj in self.target.items_by_key([sent[i].obj["key"] for i in unknown])}
         for i in unknown:
             obj = found.get(sent[i].obj["key"])
-            sent_version = int(sent[i].obj.get("version") or 0)
-            if obj is not None and (sent_version == 0 or int(obj["version"]) > sent_version):
+            if obj is not None and self._shows_our_write(sent[i].obj, obj):
                 report.successful[i] = obj
                 report.failed.pop(i, None)
+            elif obj is not None and int(sent[i].obj.get("version") or 0) > 0:
+                # Not applied, and the object has moved on: plan it again (as for a 412).
+                report.failed[i] = {"code": 412, "message": "changed in Zotero meanwhile"}
             elif i not in report.failed:
                 report.failed[i] = {"code": 0, "message": "not written (no answer from Zotero)"}
         return report
+
+    def _shows_our_write(self, sent: Mapping[str, Any], found: Mapping[str, Any]) -> bool:
+        """Whether the library's copy of an object shows the write we sent.
+
+        A new object (version 0) has a key only we know: that it exists proves it. For an
+        existing one a newer version proves nothing (the user may have changed it, which
+        is what a 412 says): the change itself must be there.
+        """
+        if int(sent.get("version") or 0) == 0:
+            return True
+        data = found.get("data", found)
+        if "collections" in sent:
+            return self.plan.collection_key in (data.get("collections") or [])
+        if "note" in sent:
+            return note_text(str(data.get("note") or "")) == note_text(str(sent["note"]))
+        return False
 
     def _write_batch(self, papers: Sequence[PaperPlan]) -> None:
         sent = [_Sent(p, obj) for p in papers
@@ -196,7 +215,7 @@ class Applier:
             self.report.results.append(PaperResult(plan, ok=reason is None, reason=reason))
         for i, item in enumerate(sent):
             if i in report.successful and item.obj.get("itemType", "note") == "note" and "note" in item.obj:
-                notes.append((item.plan.item_key, item.obj["key"], text_hash(item.obj["note"])))
+                notes.append((item.plan.item_key, item.obj["key"], written_hash(item.obj["note"])))
         if notes:
             self.index.remember_notes(notes)
 

@@ -39,8 +39,14 @@ class NoteAction(StrEnum):
 
 
 def text_hash(text: str) -> str:
-    """Fingerprint of a note's text as the server keeps it (sanitized, tags stripped)."""
-    return hashlib.sha256(note_text(text).encode("utf-8")).hexdigest()
+    """Fingerprint of a note's plain text (`note_text`, as the library index keeps it)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def written_hash(note_html: str) -> str:
+    """What zotsync remembers of a note it sent: the fingerprint of the text the server
+    will keep (sanitized, tags stripped). Compared with `text_hash(item.note_text)`."""
+    return text_hash(note_text(note_html))
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,18 +242,29 @@ def plan_push(
     written_notes = written_notes or {}
     reserved = reserved or {}
     planned: list[PaperPlan] = []
+    claimed: set[str] = set()  # library items an earlier paper of this plan matched
     for paper in papers:
         keys = reserved.get(paper.identity)
         existing = find_existing(paper, library.candidates(paper))
+        if existing is not None and existing.key in claimed:
+            # Two entries the digests could not tell are one paper (an arXiv ID in one,
+            # only the journal DOI in the other) match one item: file it and write its
+            # note once, for the first.
+            planned.append(PaperPlan(paper, ItemAction.SKIP, existing.key, existing))
+            continue
+        if existing is not None:
+            claimed.add(existing.key)
 
+        # Keys an interrupted push reserved are reused; one it left blank (that push made
+        # no note or no PDF link, e.g. --no-notes) gets a fresh key.
         def note_keys(keys: ReservedKeys | None = keys) -> str:
-            return keys.note if keys else new_key()
+            return keys.note if keys and keys.note else new_key()
 
         if existing is None:
-            item_key = keys.item if keys else new_key()
+            item_key = keys.item if keys and keys.item else new_key()
             note, note_key, note_version, html_text = _plan_note(
                 paper, item_key, [], None, options, note_keys)
-            attachment = (keys.attachment if keys else new_key()) if (
+            attachment = (keys.attachment if keys and keys.attachment else new_key()) if (
                 options.pdf_link and paper.arxiv_id) else None
             planned.append(PaperPlan(paper, ItemAction.CREATE, item_key, None, note, note_key,
                                      note_version, html_text, attachment))
