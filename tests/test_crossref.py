@@ -209,3 +209,13 @@ def test_push_makes_the_published_version_through_enrichment(
     assert [c["lastName"] for c in item["creators"]] == [name.split()[-1] for name in known.authors]
     again = run_cli("push", str(digest), "-c", "Published", env={**zotero_emu.env, **crossref_standin.env})
     assert again.exit_code == 0 and "created 0" in again.stderr  # found again by its DOI
+
+
+def test_odd_shapes_are_not_a_work_or_are_read_leniently() -> None:
+    for odd in ([], "text", 5, {"message": {"DOI": 5}}):
+        with pytest.raises(NotAWork):
+            work_paper(odd)  # type: ignore[arg-type]
+    lenient = work_paper({**PROCEEDINGS_WORK, "issued": {"date-parts": [2020]}, "author": {"given": "A"},
+                          "published-print": {"date-parts": "2020"}, "title": 5})
+    assert (lenient.published, lenient.authors, lenient.title) == (None, (), "")
+    assert lenient.publication is not None and lenient.publication.date is None

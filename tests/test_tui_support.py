@@ -91,11 +91,14 @@ def test_recent_targets_keep_the_newest_five_per_library(tmp_path: Path) -> None
 
 
 def test_collection_paths_escape_slashes() -> None:
-    from zotsync.core.library import split_collection_path
-    from zotsync.tui.screens.collections import join_path
+    from zotsync.core.library import Collection, collection_path, join_collection_path, split_collection_path
 
-    assert join_path(("Reading", "2025/06")) == "Reading/2025\\/06"
-    assert split_collection_path(join_path(("Reading", "2025/06"))) == ["Reading", "2025/06"]
+    assert join_collection_path(("Reading", "2025/06")) == "Reading/2025\\/06"
+    for names in (("Reading", "2025/06"), ("Dept\\Lab", "C:\\data", "a\\/b")):
+        assert split_collection_path(join_collection_path(names)) == list(names)
+    # what `zotsync collections --json` prints goes back into --collection unchanged
+    tree = [Collection("AAAA2222", 1, "x/y"), Collection("BBBB2222", 1, "z", "AAAA2222")]
+    assert split_collection_path(collection_path(tree, "BBBB2222")) == ["x/y", "z"]
 
 
 def test_the_detail_names_the_published_version() -> None:

@@ -45,11 +45,13 @@ def _date_parts(work: Mapping[str, Any]) -> list[int]:
     the print date, else the online one."""
     for name in ("issued", "published-print", "published-online"):
         block = work.get(name)
-        if isinstance(block, Mapping):
-            parts = (block.get("date-parts") or [[]])[0] or []
-            numbers = [int(p) for p in parts if isinstance(p, int | str) and str(p).isdigit()]
-            if numbers:
-                return numbers[:3]
+        if not isinstance(block, Mapping):
+            continue
+        outer = block.get("date-parts")
+        parts = outer[0] if isinstance(outer, list) and outer and isinstance(outer[0], list) else []
+        numbers = [int(p) for p in parts if isinstance(p, int | str) and str(p).isdigit()]
+        if numbers:
+            return numbers[:3]
     return []
 
 
@@ -84,6 +86,8 @@ def work_paper(document: Mapping[str, Any]) -> Paper:
     `document` is the API answer (`{"status": "ok", "message": {...}}`) or its message.
     Raises NotAWork when it is neither.
     """
+    if not isinstance(document, Mapping):
+        raise NotAWork("not a Crossref work (not a JSON object)")
     work = document.get("message", document)
     if not isinstance(work, Mapping) or not isinstance(work.get("DOI"), str):
         raise NotAWork("not a Crossref work (no DOI)")
@@ -107,8 +111,9 @@ def work_paper(document: Mapping[str, Any]) -> Paper:
             publisher=_text(work.get("publisher")),
             date=_iso(parts),
         )
-    authors = tuple(name for person in work.get("author") or () if isinstance(person, Mapping)
-                    and (name := _author(person)))
+    people = work.get("author")
+    authors = tuple(name for person in (people if isinstance(people, list) else ())
+                    if isinstance(person, Mapping) and (name := _author(person)))
     return Paper(
         title=_text(work.get("title")) or "",
         doi=doi,

@@ -155,8 +155,14 @@ def find_existing(paper: Paper, candidates: Iterable[LibraryItem]) -> LibraryIte
     return None
 
 
+def join_collection_path(names: Iterable[str]) -> str:
+    """`("Reading", "2025/06")` -> `"Reading/2025\\/06"`: the inverse of
+    `split_collection_path` (a `/` or `\\` in a name escaped)."""
+    return "/".join(name.replace("\\", "\\\\").replace("/", "\\/") for name in names)
+
+
 def collection_path(collections: Iterable[Collection], key: str) -> str:
-    """"A/B/C" for a collection key."""
+    """"A/B/C" for a collection key, as `--collection` takes it back."""
     by_key = {c.key: c for c in collections}
     names: list[str] = []
     seen: set[str] = set()
@@ -165,7 +171,7 @@ def collection_path(collections: Iterable[Collection], key: str) -> str:
         seen.add(current)
         names.append(by_key[current].name)
         current = by_key[current].parent
-    return "/".join(reversed(names))
+    return join_collection_path(reversed(names))
 
 
 MAX_NAME_CHARS = 255  # Zotero's limit for collection names and tags

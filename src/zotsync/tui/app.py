@@ -27,7 +27,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from zotsync.config import Settings
-from zotsync.core.library import Collection, find_existing
+from zotsync.core.library import Collection, find_existing, join_collection_path
 from zotsync.core.paper import Paper
 from zotsync.core.sync_plan import Plan, PushOptions
 from zotsync.errors import ZotsyncError, redact
@@ -52,7 +52,7 @@ from zotsync.tui.messages import (
 )
 from zotsync.tui.model import PaperModel
 from zotsync.tui.recent import RecentTargets
-from zotsync.tui.screens.collections import CollectionPicker, join_path
+from zotsync.tui.screens.collections import CollectionPicker
 from zotsync.tui.screens.export import ExportScreen
 from zotsync.tui.screens.help import HelpScreen, MessageScreen
 from zotsync.tui.screens.papers import PapersScreen
@@ -382,7 +382,7 @@ class ZotsyncApp(App[None]):
                                     should_stop=self._cancel.is_set)
                 recent = RecentTargets(self.store, library_id(self.settings))
                 if any(r.ok for r in report.results):
-                    recent.remember(join_path(plan.collection_path))
+                    recent.remember(join_collection_path(plan.collection_path))
                 collections, remembered = library.index.collections(), recent.list()
                 held = in_library(papers, library)
         except Exception as error:

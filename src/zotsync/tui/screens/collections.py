@@ -18,14 +18,9 @@ from textual.widgets import Button, Input, Label, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
-from zotsync.core.library import Collection, split_collection_path
+from zotsync.core.library import Collection, join_collection_path, split_collection_path
 
 MAX_NAME = 255
-
-
-def join_path(path: Sequence[str]) -> str:
-    """`("Reading", "2025-06")` -> `"Reading/2025-06"`, a `/` in a name escaped."""
-    return "/".join(name.replace("\\", "\\\\").replace("/", "\\/") for name in path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +164,7 @@ class CollectionPicker(ModalScreen[str | None]):
 
     @on(CollectionTree.Chosen)
     def _chosen(self, event: CollectionTree.Chosen) -> None:
-        self.dismiss(join_path(event.target.path))
+        self.dismiss(join_collection_path(event.target.path))
 
     @on(OptionList.OptionSelected)
     def _option(self, event: OptionList.OptionSelected) -> None:
@@ -204,9 +199,9 @@ class CollectionPicker(ModalScreen[str | None]):
                 seen.add(current.key)
                 names.append(current.name)
                 current = by_key.get(current.parent) if current.parent else None
-            paths.append(join_path(list(reversed(names))))
+            paths.append(join_collection_path(list(reversed(names))))
         for parent, names in self._new.items():
-            paths.extend(join_path((*parent, name)) for name in names)
+            paths.extend(join_collection_path((*parent, name)) for name in names)
         return sorted(set(paths), key=str.casefold)
 
     @on(Input.Changed, "#collection-search")
@@ -242,7 +237,7 @@ class CollectionPicker(ModalScreen[str | None]):
             self.query_one("#collection-search", Input).value = ""
         node = tree.cursor_node or tree.root
         target = node.data or Target(())
-        parent = join_path(target.path) if target.path else self.library_label
+        parent = join_collection_path(target.path) if target.path else self.library_label
 
         def created(name: str | None) -> None:
             if name:
