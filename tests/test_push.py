@@ -311,3 +311,13 @@ def test_collection_names_and_tags_are_checked_before_anything_is_sent(run_cli, 
     assert ok.exit_code == 0, ok.stderr
     names = sorted(c["name"] for c in zotero_emu.library().collections.values())
     assert names == ["2025/06", "C:\\data", "Dept\\Lab"]  # escapes read, other backslashes kept
+
+
+def test_zotero_unreachable_after_the_collections_is_exit_3_with_a_summary(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    zotero_emu.inject(Fault.unavailable("POST", "/items", times=None))
+    env = {**zotero_emu.env, "ZOTSYNC_ZOTERO_RETRIES": "2"}
+    result = run_cli("push", MD, "-c", "Reading", "--no-enrich", env=env)
+    assert result.exit_code == 3
+    lines = result.stderr.splitlines()
+    assert "created 0, filed 0, notes created 0, notes updated 0, unchanged 0, failed 8" in result.stderr
+    assert lines[-1].startswith("zotsync: error: Zotero at 127.0.0.1") and "unavailable (503)" in lines[-1]

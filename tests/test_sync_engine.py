@@ -89,3 +89,29 @@ def test_a_lost_answer_does_not_pass_off_a_refused_filing_as_done(zotero_emu, tm
     assert mine["title"] == "Mine, edited" and len(mine["collections"]) == 1  # really filed
     preprints = [i for i in zotero_emu.library().items.values() if i["itemType"] == "preprint"]
     assert len(preprints) == 2  # and the new paper made once
+
+
+def test_zotero_going_away_mid_push_reports_what_was_written(zotero_emu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    papers = [PAPER.replace(arxiv_id=f"2506.{i:05d}", title=f"Paper {i}") for i in range(40)]
+    store = Store(tmp_path / "s.sqlite3")
+    settings = load_settings(environ={**zotero_emu.env, "ZOTSYNC_ZOTERO_RETRIES": "2",
+                                      "ZOTSYNC_ZOTERO_BACKOFF": "0"})
+    library = open_library(settings, store)
+    plan = plan_for(papers, library, "Target", PushOptions())
+
+    def progress(count: int) -> None:
+        if count:  # after the first batch: Zotero goes down for good
+            zotero_emu.inject(Fault.unavailable("POST", "/items", times=None))
+
+    report = apply_plan(plan, library.target, library.index, on_progress=progress)
+    assert report.stopped_by is not None and "unavailable (503)" in report.stopped_by.message
+    assert sum(r.ok for r in report.results) == 16 and len(report.failed) == 24
+    assert all("not sent" in (r.reason or "") or "unavailable" in (r.reason or "") for r in report.failed)
+    assert len([i for i in zotero_emu.library().items.values() if i["itemType"] == "preprint"]) == 16
+
+    zotero_emu.clear_faults()
+    again = apply_plan(plan_for(papers, open_library(settings, store), "Target", PushOptions()),
+                       library.target, library.index)
+    assert again.failed == [] and again.stopped_by is None
+    preprints = [i for i in zotero_emu.library().items.values() if i["itemType"] == "preprint"]
+    assert len(preprints) == 40 and len({p["archiveID"] for p in preprints}) == 40

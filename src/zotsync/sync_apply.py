@@ -13,6 +13,7 @@ index refresh sees what was written and plans only the rest.
 
 from __future__ import annotations
 
+import contextlib
 import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ class SyncReport:
     results: list[PaperResult] = field(default_factory=list)
     collections_created: int = 0
     cancelled: bool = False
+    stopped_by: ZoteroError | None = None  # what ended the push early (papers after it: failed)
 
     @property
     def failed(self) -> list[PaperResult]:
@@ -245,19 +247,36 @@ class Applier:
                 self.report.results.extend(PaperResult(p, ok=False, reason="cancelled before sending")
                                            for p in batch)
                 continue
-            self._write_batch(batch)
+            if self.report.stopped_by is not None:
+                self._fail_unreported(batch, f"not sent: {self.report.stopped_by.message}")
+                continue
+            try:
+                self._write_batch(batch)
+            except ZoteroError as error:  # the library cannot be written now: report, stop
+                self.report.stopped_by = error
+                self._fail_unreported(batch, error.message)
             self.on_progress(len(batch))
-        if self.plan.writes:
+        if self.plan.writes and self.report.stopped_by is None:
             # Catch the index up with what was just written (our own objects come back
             # with the versions already recorded, so this costs no item fetches), so
-            # the next run starts with a single "not modified" answer.
-            self.index.refresh(self.target)
+            # the next run starts with a single "not modified" answer. Best effort:
+            # everything is written, and the next run refreshes anyway.
+            with contextlib.suppress(ZoteroError):
+                self.index.refresh(self.target)
         return self.report
+
+    def _fail_unreported(self, batch: Sequence[PaperPlan], reason: str) -> None:
+        """Papers of `batch` with no result yet failed (a batch cut short reports some)."""
+        reported = {r.plan.item_key for r in self.report.results}
+        self.report.results.extend(PaperResult(p, ok=False, reason=reason)
+                                   for p in batch if p.item_key not in reported)
 
 
 def apply_plan(plan: Plan, target: LibraryTarget, index: LibraryIndex, *,
                on_progress: Callable[[int], None] | None = None,
                should_stop: Callable[[], bool] | None = None) -> SyncReport:
-    """Write the plan; returns what happened to each paper. Raises ZoteroError only when
-    the library cannot be written at all (auth, network, rate limits outlasted)."""
+    """Write the plan; returns what happened to each paper. A Zotero error after the
+    first batch (network down, rate limits outlasted) ends the push early: the papers
+    written so far are reported as done, the rest as failed, and `stopped_by` holds the
+    error. Raises ZoteroError only when the collections cannot be created."""
     return Applier(plan, target, index, on_progress=on_progress, should_stop=should_stop).run()

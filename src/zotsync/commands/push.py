@@ -171,8 +171,12 @@ def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple
     report = _apply_with_progress(plan, library) if plan.writes else apply_plan(
         plan, library.target, library.index)
     note(summary_line(report))
+    not_sent = [r for r in report.failed if (r.reason or "").startswith("not sent:")]
     for result in report.failed:
-        note(f"failed: {result.paper.label}: {result.reason}")
+        if result not in not_sent:
+            note(f"failed: {result.paper.label}: {result.reason}")
+    if not_sent:
+        note(f"not sent: {len(not_sent)} papers after Zotero stopped answering (run again to send them)")
     if as_json:
         emit_json({
             "dry_run": False,
@@ -180,6 +184,8 @@ def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple
             "counts": report.counts(),
             "results": [paper_plan_json(r.plan) | {"ok": r.ok, "reason": r.reason} for r in report.results],
         })
+    if report.stopped_by is not None:  # exit 3, after saying what was written before it
+        raise report.stopped_by
     if report.failed:
         raise SyncFailed(f"{len(report.failed)} of {len(report.results)} papers were not synced",
                          hint="see the reasons above; run again to retry them")
