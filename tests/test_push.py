@@ -321,3 +321,18 @@ def test_zotero_unreachable_after_the_collections_is_exit_3_with_a_summary(run_c
     lines = result.stderr.splitlines()
     assert "created 0, filed 0, notes created 0, notes updated 0, unchanged 0, failed 8" in result.stderr
     assert lines[-1].startswith("zotsync: error: Zotero at 127.0.0.1") and "unavailable (503)" in lines[-1]
+
+
+def test_a_second_push_to_the_same_library_waits_its_turn(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    from zotsync.config import load_settings
+    from zotsync.sync import push_lock
+
+    settings = load_settings(environ=zotero_emu.env)
+    with push_lock(settings):  # another zotsync (the TUI, a cron job) is pushing
+        busy = push(run_cli, zotero_emu, "--no-enrich")
+        dry = push(run_cli, zotero_emu, "--no-enrich", "--dry-run")  # reading only: no lock needed
+    assert busy.exit_code == 2
+    assert "another zotsync is pushing to this library right now" in busy.stderr
+    assert zotero_emu.writes == [] and dry.exit_code == 0
+    done = push(run_cli, zotero_emu, "--no-enrich")  # released: the next push runs
+    assert done.exit_code == 0 and len(items_of(zotero_emu, "preprint")) == 8

@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from zotsync.config import Settings
@@ -21,6 +23,11 @@ from zotsync.zotero.api import LibraryTarget, new_object_key
 from zotsync.zotero.index import LibraryIndex
 from zotsync.zotero.web import ZoteroWeb
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 
 @dataclass
 class Library:
@@ -31,6 +38,33 @@ class Library:
 def library_id(settings: Settings) -> str:
     """The index's name for a library: server and prefix (never the key)."""
     return f"{settings.zotero_url}{settings.library_prefix}"
+
+
+@contextmanager
+def push_lock(settings: Settings) -> Iterator[None]:
+    """Held from reading the library to the last write of a push.
+
+    Two pushes to one library at once (a cron job and a manual run, the TUI and the
+    CLI) would each plan a missing paper and each create it under its own key. The
+    lock is a file in the store's folder, locked with flock (released by the kernel if
+    zotsync dies); where flock does not exist (Windows) pushes are not serialized.
+    """
+    if fcntl is None:  # pragma: no cover - not on POSIX
+        yield
+        return
+    folder = settings.store_path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(library_id(settings).encode("utf-8")).hexdigest()[:16]
+    with (folder / f"push-{name}.lock").open("a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ZotsyncError("another zotsync is pushing to this library right now",
+                               hint="wait for it to finish, then run again (nothing was written)") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def open_library(settings: Settings, store: Store, *, refresh: bool = True) -> Library:

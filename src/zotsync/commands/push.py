@@ -24,7 +24,7 @@ from zotsync.commands.parse import report_counts
 from zotsync.core.sync_plan import ItemAction, NoteAction, PaperPlan, Plan, PushOptions
 from zotsync.errors import SyncFailed, ZotsyncError
 from zotsync.inputs import load_papers
-from zotsync.sync import Library, open_library, plan_for
+from zotsync.sync import Library, open_library, plan_for, push_lock
 from zotsync.sync_apply import SyncReport, apply_plan
 
 _ACTION_TEXT = {
@@ -148,17 +148,16 @@ def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple
     options = PushOptions(tags=tuple(tags), notes=notes,
                           pdf_link=settings.pdf_link if pdf_link is None else pdf_link,
                           if_exists=if_exists)
-    library: Library | None = None
-    if settings.api_key and settings.library_id:
-        library = open_library(settings, run.store)
-    elif not dry_run:
+    has_credentials = bool(settings.api_key and settings.library_id)
+    if not has_credentials and not dry_run:
         raise ZotsyncError("no Zotero credentials",
                            hint="run `zotsync login` (or set ZOTERO_API_KEY and ZOTERO_LIBRARY_ID); "
                                 "--dry-run shows the plan without them")
-    else:
-        note("no Zotero credentials: planning against an empty library (run `zotsync login`)")
-    plan = plan_for(papers, library, collection, options)
-    if dry_run or library is None:
+    if dry_run:
+        library = open_library(settings, run.store) if has_credentials else None
+        if library is None:
+            note("no Zotero credentials: planning against an empty library (run `zotsync login`)")
+        plan = plan_for(papers, library, collection, options)
         if as_json:
             emit_json({"dry_run": True, "plan": plan_json(plan)})
         else:
@@ -168,8 +167,11 @@ def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple
              f"{counts['note_create']}, update {counts['note_update']}; "
              f"{plan_json(plan)['write_requests']} write requests (dry run: nothing written)")
         return
-    report = _apply_with_progress(plan, library) if plan.writes else apply_plan(
-        plan, library.target, library.index)
+    with push_lock(settings):  # from reading the library to the last write
+        library = open_library(settings, run.store)
+        plan = plan_for(papers, library, collection, options)
+        report = _apply_with_progress(plan, library) if plan.writes else apply_plan(
+            plan, library.target, library.index)
     note(summary_line(report))
     not_sent = [r for r in report.failed if (r.reason or "").startswith("not sent:")]
     for result in report.failed:

@@ -34,7 +34,7 @@ from zotsync.errors import ZotsyncError, redact
 from zotsync.inputs import load_papers
 from zotsync.readers import ReaderWarning
 from zotsync.store import Store
-from zotsync.sync import Library, library_id, open_library, plan_for
+from zotsync.sync import Library, library_id, open_library, plan_for, push_lock
 from zotsync.sync_apply import apply_plan
 from zotsync.tui.bibexport import ExportRequest, export_bib, summary
 from zotsync.tui.messages import (
@@ -376,7 +376,12 @@ class ZotsyncApp(App[None]):
             self.post_message(PushProgress(count))
 
         try:
-            with self._zotero_lock:
+            with self._zotero_lock, push_lock(self.settings):
+                # The library may have changed since the review (another zotsync, the
+                # user in Zotero): catch up and plan again under the lock, then write.
+                library.index.refresh(library.target)
+                plan = plan_for([p.paper for p in plan.papers], library,
+                                join_collection_path(plan.collection_path), plan.options)
                 report = apply_plan(plan, library.target, library.index,
                                     on_progress=progress,
                                     should_stop=self._cancel.is_set)
