@@ -493,3 +493,14 @@ def test_a_linked_bib_is_written_through_and_a_read_only_one_is_refused(
     assert locked.read_text(encoding="utf-8") == "% frozen\n"
     # no temp file, no .bak left by the refused write
     assert sorted(p.name for p in tmp_path.iterdir()) == ["locked.bib", "refs.bib", "thesis"]
+
+
+def test_the_same_doi_with_other_arxiv_ids_is_not_the_same_paper() -> None:
+    """As on the Zotero side (find_existing): a shared DOI does not join two arXiv IDs
+    (two preprints can cite one journal DOI by mistake, or share a proceedings DOI)."""
+    from zotsync.bibfile import Ident, same_paper
+
+    a = Ident(arxiv="2101.10001", doi="10.1000/x", fingerprint="a", surnames=frozenset())
+    b = Ident(arxiv="2101.10002", doi="10.1000/x", fingerprint="b", surnames=frozenset())
+    assert same_paper(a, b) is None
+    assert same_paper(a, Ident(arxiv=None, doi="10.1000/x", fingerprint="c", surnames=frozenset())) == "doi"

@@ -111,12 +111,15 @@ def _surname_fp(last: str) -> str:
 def same_paper(a: Ident, b: Ident) -> str | None:
     """How `a` and `b` are the same paper ("arxiv", "doi", "title"), or None.
 
-    The same arXiv ID or DOI decides. Different arXiv IDs (or different DOIs) mean
-    different papers whatever the title. Otherwise equal title fingerprints match, unless
-    both author lists are known and share no surname (Zotero's veto).
+    The same arXiv ID decides; then the same DOI, unless the arXiv IDs differ (as the
+    Zotero side decides, `core.library.find_existing`). Different arXiv IDs (or different
+    DOIs) mean different papers whatever the title. Otherwise equal title fingerprints
+    match, unless both author lists are known and share no surname (Zotero's veto).
     """
     if a.arxiv and a.arxiv == b.arxiv:
         return "arxiv"
+    if a.arxiv and b.arxiv:
+        return None
     if a.doi and a.doi == b.doi:
         return "doi"
     if (a.arxiv and b.arxiv) or (a.doi and b.doi):
