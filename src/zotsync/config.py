@@ -14,7 +14,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -352,6 +352,3 @@ def save_settings(updates: Mapping[str, Any], *, config_path: Path | None = None
                                "file") from None
     return path
 
-
-def setting_names() -> list[str]:
-    return [f.name for f in fields(Settings) if f.name != "origins"]

@@ -12,7 +12,6 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -91,10 +90,6 @@ def emit_json(document: Any) -> None:
 def note(message: str) -> None:
     """A line for the person running the command, on stderr."""
     click.echo(message, err=True)
-
-
-def display_path(path: Path | str) -> str:
-    return str(path)
 
 
 def print_table(table: Any) -> None:

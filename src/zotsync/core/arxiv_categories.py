@@ -214,7 +214,3 @@ def category_tag(category: str) -> str:
         return f"{ARCHIVES[archive]} - {SUBJECTS[category]}"
     return STANDALONE.get(category) or ARCHIVES.get(category) or category
 
-
-def category_name(category: str) -> str:
-    """A short human name for a category ("cs.LG" -> "Machine Learning")."""
-    return SUBJECTS.get(category) or STANDALONE.get(category) or ARCHIVES.get(category) or category

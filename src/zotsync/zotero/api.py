@@ -8,7 +8,7 @@ without the planner or the engine changing.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -85,9 +85,3 @@ class LibraryTarget(Protocol):
 
     def write_collections(self, objects: Sequence[Mapping[str, Any]]) -> WriteReport: ...
 
-    def check_write_access(self) -> None:
-        """Raise ZoteroError with the fix when the key cannot write to this library."""
-        ...
-
-
-Progress = Callable[[int], None]

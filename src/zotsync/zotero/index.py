@@ -187,12 +187,6 @@ class LibraryIndex:
         with self.store.transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO zotero_collections VALUES (?, ?, ?, ?, ?)", rows)
 
-    def forget(self) -> None:
-        """Drop the cached library (it will be read whole again)."""
-        with self.store.transaction() as conn:
-            for table in ("zotero_items", "zotero_collections", "zotero_libraries"):
-                conn.execute(f"DELETE FROM {table} WHERE library = ?", (self.library,))  # noqa: S608
-
     # -- LibraryView ---------------------------------------------------------------------
 
     def candidates(self, paper: Paper) -> list[LibraryItem]:
@@ -243,11 +237,6 @@ class LibraryIndex:
                 children[parent] = children.get(parent, 0) + 1
         return [Collection(key, version, name, parent, counts.get(key, 0), children.get(key, 0))
                 for key, version, name, parent in rows]
-
-    def count_items(self) -> int:
-        row = self.store.connection.execute(
-            "SELECT COUNT(*) FROM zotero_items WHERE library = ?", (self.library,)).fetchone()
-        return int(row[0])
 
     # -- keys of writes under way --------------------------------------------------------
 

@@ -1,14 +1,14 @@
-"""The Zotero Web API as the sync engine's `LibraryTarget`, through pyzotero.
+"""The Zotero Web API as the sync engine's `LibraryTarget`.
 
-pyzotero gives the session: its HTTP client, endpoint and authentication headers
-(`zot.client`, `zot.endpoint`, `zot.default_headers()`), and `key_info()`. Requests
-go through one function here because the engine needs what pyzotero's own methods
-do not offer: conditional reads (`If-Modified-Since-Version` -> 304), batch writes
-that keep *their* write token across retries (pyzotero makes a new token per call,
-so a resent batch could not be recognised as already applied), and one retry policy
-for every request: `Backoff` honoured after any response, `Retry-After` on 429 and
-503, exponential waits otherwise, bounded attempts. The API key never appears in an
-exception or message raised from here.
+A pyzotero `Zotero` object is built on the same HTTP client and gives the request
+headers (API version, authorization: `zot.default_headers()`), so zotsync talks to the
+API exactly as pyzotero does. Requests go through one function here rather than
+pyzotero's methods because the engine needs what they do not offer: conditional reads
+(`If-Modified-Since-Version` -> 304), batch writes that keep *their* write token across
+retries (pyzotero makes a new token per call, so a resent batch could not be recognised
+as already applied), and one retry policy for every request: `Backoff` honoured after
+any response, `Retry-After` on 429 and 503, exponential waits otherwise, bounded
+attempts. The API key never appears in an exception or message raised from here.
 """
 
 from __future__ import annotations
@@ -76,6 +76,10 @@ class ZoteroWeb:
         self.client = client
         self._backoff_until = 0.0
         self.requests = 0  # HTTP requests sent (for reports and benchmarks)
+
+    def close(self) -> None:
+        """Close the HTTP connections (a reconnect builds a new client)."""
+        self.client.close()
 
     # -- transport ------------------------------------------------------------------
 
@@ -208,19 +212,6 @@ class ZoteroWeb:
         found = self.get_json("/keys/current")
         assert found is not None
         return dict(found.data)
-
-    def check_write_access(self) -> None:
-        access = self.key_info().get("access") or {}
-        if self.library_type == "user":
-            allowed = bool((access.get("user") or {}).get("write"))
-        else:
-            groups = access.get("groups") or {}
-            rights = groups.get(str(self.library_id)) or groups.get("all") or {}
-            allowed = bool(rights.get("write"))
-        if not allowed:
-            raise ZoteroError(f"key lacks write access to {self.library_label}",
-                              hint="allow write access for it at zotero.org/settings/keys, "
-                                   "then run `zotsync login`")
 
     def item_versions(self, since: int) -> Versioned | None:
         return self.get_json(f"{self.prefix}/items", {"format": "versions", "since": since,
