@@ -115,3 +115,16 @@ def test_zotero_going_away_mid_push_reports_what_was_written(zotero_emu, tmp_pat
     assert again.failed == [] and again.stopped_by is None
     preprints = [i for i in zotero_emu.library().items.values() if i["itemType"] == "preprint"]
     assert len(preprints) == 40 and len({p["archiveID"] for p in preprints}) == 40
+
+
+def test_a_reserved_collection_key_is_forgotten_once_it_exists(zotero_emu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from zotsync.core.sync_plan import ReservedKeys
+
+    store = Store(tmp_path / "s.sqlite3")
+    library = open_library(settings_for(zotero_emu), store)
+    # A push died after creating "Target" but before forgetting the key it reserved.
+    [key] = zotero_emu.seed_collections(collections=[{"name": "Target", "key": "TGTK2345"}])
+    library.index.reserve([("collection:/Target", ReservedKeys(key, "", ""))])
+    assert library.index.reserved_collections() == {(None, "Target"): key}
+    library.index.refresh(library.target)
+    assert library.index.reserved_collections() == {}

@@ -112,8 +112,10 @@ class LibraryIndex:
         self._refresh(target)
         with self.store.transaction() as conn:  # reserved keys whose objects now exist
             conn.execute(
-                "DELETE FROM zotsync_pending WHERE library = ? AND item_key IN "
-                "(SELECT key FROM zotero_items WHERE library = ?)", (self.library, self.library))
+                "DELETE FROM zotsync_pending WHERE library = ? AND ("
+                "item_key IN (SELECT key FROM zotero_items WHERE library = ?) OR "
+                "item_key IN (SELECT key FROM zotero_collections WHERE library = ?))",
+                (self.library, self.library, self.library))
 
     def _refresh(self, target: LibraryTarget) -> None:
         since = self.version
