@@ -181,8 +181,8 @@ def test_with_both_services_down_papers_stay_as_they_were(
     assert {o.status for o in report.outcomes} == {Status.FAILED}
     lines = report.lines()
     assert len(lines) == 3  # the summary, then one line per source, not one per paper
-    assert lines[1].startswith("Hugging Face: connection refused after 4 attempts; 57 lookups not made")
-    assert lines[2].startswith("arXiv: connection refused after 4 attempts; 57 lookups not made")
+    assert lines[1].startswith("Hugging Face: connection refused after 2 attempts; 57 lookups not made")
+    assert lines[2].startswith("arXiv: connection refused after 2 attempts; 57 lookups not made")
 
 
 def test_known_ids_get_arxivs_metadata(

@@ -9,7 +9,7 @@ and answers 429 readily even so (docs/formats.md §5). `HttpClient` therefore:
   (seconds or an HTTP date) or else `backoff`, `2*backoff`, ... (never less than
   `delay`), at most `retries` times; a `Retry-After` beyond `max_wait` ends it at once;
 - gives up at once when the host name does not resolve (offline: retrying only delays
-  the message);
+  the message), and after a second refused connection (nothing listens there);
 - sends a User-Agent that names zotsync and its version.
 
 Every other answer (200, 400, 404, ...) is returned for the caller to read. Giving up
@@ -148,6 +148,11 @@ class HttpClient:
                         raise SourceUnavailable(self.source, "host name does not resolve "
                                                 "(offline?)") from None
                     problem, wait = _describe(error), None
+                    if problem == "connection refused" and attempt >= 1:
+                        # Nothing listens there: one more try covers a restart, more
+                        # only keep the user waiting (an interactive push waits on it).
+                        raise SourceUnavailable(self.source,
+                                                f"{problem} after {attempt + 1} attempts") from None
                 except requests.RequestException as error:
                     problem, wait = _describe(error), None
                 else:
