@@ -67,6 +67,9 @@ class ZotsyncGroup(click.Group):
         try:
             return super().resolve_command(ctx, args)
         except click.UsageError as error:  # an unknown command
+            word = args[0] if args else ""
+            if "/" in word or "." in word:  # meant as a digest for the TUI (`zotsync FILE`)
+                error = click.UsageError(f"{word}: no such file (nor a command)", ctx)
             _usage_error(ctx, error)
 
     def invoke(self, ctx: click.Context) -> Any:
