@@ -66,11 +66,11 @@ class ZotsyncGroup(click.Group):
                         args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
         try:
             return super().resolve_command(ctx, args)
-        except click.UsageError as error:  # an unknown command
+        except click.UsageError as unknown:  # an unknown command
             word = args[0] if args else ""
-            if "/" in word or "." in word:  # meant as a digest for the TUI (`zotsync FILE`)
-                error = click.UsageError(f"{word}: no such file (nor a command)", ctx)
-            _usage_error(ctx, error)
+            meant_a_file = "/" in word or "." in word  # a digest for the TUI (`zotsync FILE`)
+            _usage_error(ctx, click.UsageError(f"{word}: no such file (nor a command)", ctx)
+                         if meant_a_file else unknown)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
