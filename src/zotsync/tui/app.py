@@ -144,7 +144,7 @@ class ZotsyncApp(App[None]):
             self._enrich(list(self.model.papers))
         if self.load_warnings:
             self.notify(f"{len(self.load_warnings)} warnings while reading the digests "
-                        f"(first: {self.load_warnings[0]})", severity="warning", timeout=6)
+                        f"(first: {self.load_warnings[0]})", severity="warning", timeout=6, markup=False)
         self.refresh_status()
 
     @property
@@ -273,7 +273,7 @@ class ZotsyncApp(App[None]):
         self.library_state = "unavailable"
         self.library_failure = message.failure
         self.notify(f"Zotero: {message.failure}", title="Cannot read your library", severity="error",
-                    timeout=8)
+                    timeout=8, markup=False)
         self.refresh_status()
 
     @on(EnrichProgress)
@@ -285,7 +285,7 @@ class ZotsyncApp(App[None]):
     def _enrich_done(self, message: EnrichDone) -> None:
         self.enriching = None
         if message.failure is not None:
-            self.notify(f"Enrichment failed: {message.failure}", severity="warning", timeout=6)
+            self.notify(f"Enrichment failed: {message.failure}", severity="warning", timeout=6, markup=False)
         elif message.papers is not None and list(message.papers) != self.model.papers:
             self.model = self.model.replaced(message.papers)
             self.generation += 1
@@ -294,7 +294,7 @@ class ZotsyncApp(App[None]):
             if self.library is not None:
                 self._mark_library(self.generation, list(self.model.papers))
         if message.lines:
-            self.notify("\n".join(message.lines[:3]), title="Enrichment", timeout=5)
+            self.notify("\n".join(message.lines[:3]), title="Enrichment", timeout=5, markup=False)
         self.refresh_status()
 
     # -- push: pick, plan, review, apply, result --------------------------------------
@@ -453,10 +453,11 @@ class ZotsyncApp(App[None]):
     @on(ExportDone)
     def _export_done(self, message: ExportDone) -> None:
         if message.plan is None:
-            self.notify(str(message.failure), title="Export failed", severity="error", timeout=8)
+            self.notify(str(message.failure), title="Export failed", severity="error", timeout=8,
+                        markup=False)
             return
         lines = [summary(message.plan), *message.plan.warnings[:3]]
-        self.notify("\n".join(lines), title="Exported", timeout=6)
+        self.notify("\n".join(lines), title="Exported", timeout=6, markup=False)
 
     async def action_quit(self) -> None:
         # A push under way stops before its next request (the app waits for it to end).

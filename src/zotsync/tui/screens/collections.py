@@ -64,7 +64,8 @@ class NameDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="name-dialog", classes="dialog"):
-            yield Label(f"New collection in [b]{self.parent_label}[/b]", markup=True)
+            # Text, not markup: a collection may be called anything ("a [/b] b")
+            yield Label(Text.assemble("New collection in ", (self.parent_label, "bold")))
             yield Input(placeholder="Name", id="new-name", max_length=MAX_NAME)
             yield Static("enter create · esc cancel", classes="hint")
 
@@ -112,10 +113,10 @@ class CollectionPicker(ModalScreen[str | None]):
             yield Input(placeholder="Search collections by name   ( / )", id="collection-search")
             if self.recent:
                 yield Label("Recent", classes="section")
-                yield OptionList(*[Option(path, id=f"recent-{i}") for i, path in enumerate(self.recent)],
-                                 id="recent")
+                yield OptionList(*[Option(Text(path), id=f"recent-{i}")
+                                   for i, path in enumerate(self.recent)], id="recent")
             yield OptionList(id="matches")
-            tree = CollectionTree(self.library_label, Target(()), id="tree")
+            tree = CollectionTree(Text(self.library_label), Target(()), id="tree")
             tree.auto_expand = False
             tree.guide_depth = 3
             yield tree
@@ -215,7 +216,7 @@ class CollectionPicker(ModalScreen[str | None]):
             tree.display = True
             return
         found = [p for p in self._all_paths() if query in split_collection_path(p)[-1].casefold()]
-        matches.add_options([Option(p) for p in found] or [Option("(no collection by that name)",
+        matches.add_options([Option(Text(p)) for p in found] or [Option("(no collection by that name)",
                                                                   disabled=True)])
         matches.display = True
         tree.display = False
@@ -250,7 +251,7 @@ class CollectionPicker(ModalScreen[str | None]):
         self._populate(parent)
         existing = next((c for c in parent.children if c.data and c.data.path[-1] == name), None)
         if existing is not None:
-            self.notify(f"{name!r} is already there: it is highlighted", timeout=3)
+            self.notify(f"{name!r} is already there: it is highlighted", timeout=3, markup=False)
             child = existing
         else:
             target = parent.data or Target(())

@@ -83,7 +83,7 @@ class MessageScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="message", classes="dialog"):
-            yield Label(self.title_text, id="message-title")
+            yield Label(self.title_text, id="message-title", markup=False)
             yield Static(self.body, id="message-body", markup=False)
             yield Button("OK", id="message-ok", variant="primary")
 

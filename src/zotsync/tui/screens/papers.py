@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -70,10 +71,11 @@ class PapersScreen(Screen[None]):
         yield Static(id="status")
         yield Footer()
 
-    def _category_options(self) -> list[tuple[str, str]]:
+    def _category_options(self) -> list[tuple[Text, str]]:
         model = self.zapp.model
-        return [(f"All categories ({len(model)})", ALL)] + [
-            (f"{name} ({count})", name) for name, count in model.categories()]
+        # Text, not markup: the names come from the digests
+        return [(Text(f"All categories ({len(model)})"), ALL)] + [
+            (Text(f"{name} ({count})"), name) for name, count in model.categories()]
 
     def on_mount(self) -> None:
         self.query_one(PaperList).focus()
@@ -125,7 +127,7 @@ class PapersScreen(Screen[None]):
         self.query_one(DetailView).show(body)
 
     def set_status(self, text: str) -> None:
-        self.query_one("#status", Static).update(text)
+        self.query_one("#status", Static).update(Text(text))
 
     # -- events ------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Label, ProgressBar, Static
 
+from zotsync.core.library import join_collection_path
 from zotsync.core.sync_plan import Plan
 from zotsync.sync_apply import SyncReport
 from zotsync.tui.messages import Failure
@@ -30,10 +31,10 @@ class ProgressScreen(Screen[None]):
         self.cancelling = False
 
     def compose(self) -> ComposeResult:
-        target = "/".join(self.plan.collection_path)
+        target = join_collection_path(self.plan.collection_path)
         yield Header(show_clock=False, icon="Z")
         with Vertical(id="progress", classes="dialog"):
-            yield Label(f"Pushing {len(self.plan.papers)} papers into [b]{target}[/b]", markup=True)
+            yield Label(Text.assemble(f"Pushing {len(self.plan.papers)} papers into ", (target, "bold")))
             yield ProgressBar(total=len(self.plan.papers), show_eta=False, id="push-bar")
             yield Static("Each request carries whole papers: cancelling stops between requests.",
                          id="push-state", classes="hint")
@@ -55,7 +56,7 @@ class ProgressScreen(Screen[None]):
 
 
 def report_summary(plan: Plan, report: SyncReport | None, failure: Failure | None) -> Text:
-    target = "/".join(plan.collection_path)
+    target = join_collection_path(plan.collection_path)
     text = Text()
     if report is None:
         text.append("The push did not happen.\n", style="bold red")
@@ -108,7 +109,7 @@ class ResultScreen(Screen[None]):
             table = self.query_one("#failures", DataTable)
             table.add_columns("Paper", "Reason")
             for result in self.report.failed:
-                table.add_row(result.paper.label, result.reason or "")
+                table.add_row(Text(result.paper.label), Text(result.reason or ""))
         self.query_one("#close", Button).focus()
 
     @on(Button.Pressed, "#close")

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Label, Static
 
+from zotsync.core.library import join_collection_path
 from zotsync.core.sync_plan import ItemAction, NoteAction, Plan
 
 ACTION_TEXT = {
@@ -70,11 +71,12 @@ class ReviewScreen(Screen[bool]):
 
     def compose(self) -> ComposeResult:
         plan = self.plan
-        target = "/".join(plan.collection_path)
+        target = join_collection_path(plan.collection_path)
         yield Header(show_clock=False, icon="Z")
         with Vertical(id="review"):
-            yield Label(f"Review: {len(plan.papers)} papers into [b]{target}[/b] ({self.library_label})",
-                        id="review-title", markup=True)
+            # Text, not markup: collection names and titles may hold "[/b]" and the like
+            yield Label(Text.assemble(f"Review: {len(plan.papers)} papers into ", (target, "bold"),
+                                      f" ({self.library_label})"), id="review-title")
             with Horizontal(id="review-body"):
                 yield Static(plan_summary(plan), id="review-counts")
                 yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
@@ -89,8 +91,8 @@ class ReviewScreen(Screen[bool]):
         table.add_columns("Item", "Note", "arXiv", "Title")
         for paper in self.plan.papers:
             table.add_row(ACTION_TEXT[paper.action], NOTE_TEXT[paper.note],
-                          paper.paper.label if paper.paper.arxiv_id or paper.paper.doi else "-",
-                          " ".join(paper.paper.title.split()))
+                          Text(paper.paper.label if paper.paper.arxiv_id or paper.paper.doi else "-"),
+                          Text(" ".join(paper.paper.title.split())))
         (self.query_one("#confirm", Button) if self.plan.writes else table).focus()
 
     @on(Button.Pressed, "#confirm")
