@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Label, OptionList, Static
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Label, OptionList, ProgressBar, Static
 
-from servers.zotero_emulator import ZoteroEmulator
-from test_tui_support import make_tui, settle
+from servers.zotero_emulator import Fault, ZoteroEmulator
+from test_tui_support import SAMPLE, make_tui, settle
 from zotsync.core.paper import Paper, Summary
+from zotsync.errors import ExitCode
+from zotsync.tui.app import ZotsyncApp
 from zotsync.tui.screens.collections import CollectionPicker, NameDialog
-from zotsync.tui.screens.progress import ResultScreen
+from zotsync.tui.screens.progress import ProgressScreen, ResultScreen
 from zotsync.tui.screens.review import ReviewScreen
 
 
@@ -76,3 +80,72 @@ async def test_markup_like_names_and_titles_are_shown_as_they_are(zotero_emu: Zo
         assert app.screen.plan.collection_key == "BBBBBBBB"
         title = shown(app.screen.query_one("#review-title", Label))
         assert "into 粗体 [bold]x[\\/bold] (My Library)" in title
+
+
+def forty_papers() -> list[Paper]:
+    """40 papers of 3 objects each: the push sends 3 requests (16, 16 and 8 papers)."""
+    return [Paper(title=f"Paper {i}", arxiv_id=f"2506.{i:05d}", authors=("Ada Lovelace",),
+                  summary=Summary(f"总结 {i}", language="zh")) for i in range(40)]
+
+
+async def start_slow_push(app: ZotsyncApp, pilot: Pilot[None], emu: ZoteroEmulator) -> ProgressScreen:
+    """Select everything, push into a new collection "Target", wait for the first request."""
+    emu.inject(Fault.slow(0.4, "POST", r"/items$", times=None))
+    await settle(app, pilot)
+    await pilot.press("a", "p")
+    await settle(app, pilot)
+    await pilot.press("n")
+    await settle(app, pilot)
+    await pilot.press(*"Target", "enter")
+    await settle(app, pilot)
+    await pilot.press("enter")
+    await settle(app, pilot)
+    await pilot.press("p")
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, ProgressScreen)
+    bar = screen.query_one("#push-bar", ProgressBar)
+    for _ in range(100):
+        if (bar.progress or 0) >= 16:
+            break
+        await pilot.pause(0.05)
+    return screen
+
+
+@pytest.mark.parametrize("key", ["q", "ctrl+c"])
+async def test_quitting_during_a_push_stops_it_and_says_what_is_left(
+        zotero_emu: ZoteroEmulator, tmp_path: Path, key: str) -> None:
+    """Quitting mid-push ended silently (and `q` did nothing on the progress screen)."""
+    app = make_tui(tmp_path, emu=zotero_emu, papers=forty_papers())
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await start_slow_push(app, pilot, zotero_emu)
+        await pilot.press(key)
+        await pilot.pause()
+        assert "then quitting" in shown(screen.query_one("#push-state", Static))
+        for _ in range(100):  # the app quits by itself once the current request is answered
+            if not app.is_running:
+                break
+            await pilot.pause(0.05)
+        assert not app.is_running
+    parents = [i for i in zotero_emu.library().items.values() if i["itemType"] == "preprint"]
+    assert 16 <= len(parents) < 40 and len(parents) % 16 == 0  # whole requests only
+    assert app.push_interruption() == (f"push interrupted: {len(parents)} of 40 papers written; "
+                                       "run again to finish")
+
+
+async def test_quitting_without_a_push_says_nothing(tmp_path: Path) -> None:
+    app = make_tui(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("q")
+    assert app.push_interruption() is None
+
+
+def test_the_command_reports_an_interrupted_push_and_exits_130(run_cli: Any,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ZotsyncApp, "run", lambda self, *a, **k: None)
+    monkeypatch.setattr(ZotsyncApp, "push_interruption", lambda self: "push interrupted: 16 of 40 "
+                        "papers written; run again to finish")
+    result = run_cli("tui", str(SAMPLE), "--no-enrich")
+    assert result.exit_code == ExitCode.INTERRUPTED == 130
+    assert result.stderr == "zotsync: push interrupted: 16 of 40 papers written; run again to finish\n"

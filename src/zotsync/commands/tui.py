@@ -15,6 +15,7 @@ from zotsync.commands.common import (
     resolve_as_of,
 )
 from zotsync.commands.enrichment import offline_option
+from zotsync.errors import ExitCode
 
 
 @click.command("tui")
@@ -48,3 +49,7 @@ def tui(run: RunContext, files: tuple[str, ...], fmt: str | None, as_of: Any, en
     app = make_app(list(files), settings=run.settings, store=run.store, fmt=fmt,
                    as_of=resolve_as_of(as_of), enrich=enrich, offline=offline)
     app.run()
+    interrupted = app.push_interruption()
+    if interrupted:  # quit (q, ctrl+c) during a push: say what is left, as an interrupted push does
+        click.echo(f"zotsync: {interrupted}", err=True)
+        raise click.exceptions.Exit(ExitCode.INTERRUPTED)

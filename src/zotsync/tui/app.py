@@ -35,7 +35,7 @@ from zotsync.inputs import load_papers
 from zotsync.readers import ReaderWarning
 from zotsync.store import Store
 from zotsync.sync import Library, library_id, open_library, plan_for, push_lock
-from zotsync.sync_apply import apply_plan
+from zotsync.sync_apply import SyncReport, apply_plan
 from zotsync.tui.bibexport import ExportRequest, export_bib, summary
 from zotsync.tui.messages import (
     EnrichDone,
@@ -125,6 +125,14 @@ class ZotsyncApp(App[None]):
         self.export_request = ExportRequest(export_path or Path("references.bib"))
         self._zotero_lock = threading.Lock()
         self._cancel = threading.Event()
+        # The push under way, as its worker leaves it: `zotsync tui` reads these after the
+        # app has ended, to say what a quit cut short (see push_interruption).
+        self._push_finished = threading.Event()
+        self._push_finished.set()
+        self.push_total = 0
+        self.push_sent = 0
+        self.push_report: SyncReport | None = None
+        self.quit_during_push = False
         self.sub_title = ", ".join(Path(d).name for d in self.digests)
 
     # -- set-up ------------------------------------------------------------------------
@@ -360,19 +368,32 @@ class ZotsyncApp(App[None]):
         self.push_screen(ReviewScreen(plan, library=self.library_label),
                          lambda go: self._start_push(plan) if go else None)
 
+    @property
+    def pushing(self) -> bool:
+        return not self._push_finished.is_set()
+
     def _start_push(self, plan: Plan) -> None:
         self._cancel.clear()
+        self._push_finished.clear()
+        self.push_total, self.push_sent, self.push_report = len(plan.papers), 0, None
         self.push_screen(ProgressScreen(plan, self._cancel.set))
         self._push(plan)
 
     @work(thread=True, exit_on_error=False, group="zotero")
     def _push(self, plan: Plan) -> None:
+        try:
+            self._push_now(plan)
+        finally:
+            self._push_finished.set()
+
+    def _push_now(self, plan: Plan) -> None:
         library = self.library
         assert library is not None
         papers = list(self.model.papers)
         generation = self.generation
 
         def progress(count: int) -> None:
+            self.push_sent += count
             self.post_message(PushProgress(count))
 
         try:
@@ -385,6 +406,7 @@ class ZotsyncApp(App[None]):
                 report = apply_plan(plan, library.target, library.index,
                                     on_progress=progress,
                                     should_stop=self._cancel.is_set)
+                self.push_report = report
                 recent = RecentTargets(self.store, library_id(self.settings))
                 if any(r.ok for r in report.results):
                     recent.remember(join_collection_path(plan.collection_path))
@@ -404,6 +426,9 @@ class ZotsyncApp(App[None]):
 
     @on(PushDone)
     def _push_done(self, message: PushDone) -> None:
+        if self.quit_during_push:  # it has stopped: quit now (`zotsync tui` says what is left)
+            self.exit()
+            return
         result = ResultScreen(message.plan, message.report, message.failure)
         if message.report is not None:
             written = {r.paper.identity for r in message.report.results if r.ok}
@@ -460,9 +485,29 @@ class ZotsyncApp(App[None]):
         self.notify("\n".join(lines), title="Exported", timeout=6, markup=False)
 
     async def action_quit(self) -> None:
-        # A push under way stops before its next request (the app waits for it to end).
+        """Quit; during a push, first stop it after the current request (no paper is left
+        half-written), and quit when it has stopped. Quitting again does not wait."""
         self._cancel.set()
+        if self.pushing and not self.quit_during_push:
+            self.quit_during_push = True
+            if isinstance(self.screen, ProgressScreen):
+                self.screen.stopping(quitting=True)
+            return
         await super().action_quit()
+
+    def push_interruption(self, wait: float = 60.0) -> str | None:
+        """After the app has ended: one line when quitting cut a push short, else None."""
+        if not self.quit_during_push:
+            return None
+        finished = self._push_finished.wait(wait)
+        report = self.push_report
+        if finished and report is not None and not report.cancelled:
+            return None  # the push ended before it could be stopped
+        if report is not None:
+            written = str(sum(1 for r in report.results if r.ok))
+        else:  # stopped by an error, or still running: what was sent, at most
+            written = f"at most {self.push_sent}"
+        return f"push interrupted: {written} of {self.push_total} papers written; run again to finish"
 
     # -- help --------------------------------------------------------------------------
 

@@ -22,7 +22,10 @@ from zotsync.tui.messages import Failure
 class ProgressScreen(Screen[None]):
     """Shown while the push worker runs; Cancel asks it to stop before the next request."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,c", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,c", "cancel", "Cancel"),
+        Binding("q", "app.quit", "Quit"),  # stops after the current request too, then quits
+    ]
 
     def __init__(self, plan: Plan, cancel: Callable[[], None]) -> None:
         super().__init__()
@@ -47,11 +50,15 @@ class ProgressScreen(Screen[None]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        if self.cancelling:
-            return
+        if not self.cancelling:
+            self._cancel()
+            self.stopping()
+
+    def stopping(self, *, quitting: bool = False) -> None:
+        """Say the push stops after the current request (and that the app then quits)."""
         self.cancelling = True
-        self._cancel()
-        self.query_one("#push-state", Static).update("Cancelling: stopping after the current request…")
+        then = ", then quitting" if quitting else ""
+        self.query_one("#push-state", Static).update(f"Stopping after the current request{then}…")
         self.query_one("#cancel", Button).disabled = True
 
 
