@@ -149,3 +149,38 @@ def test_the_command_reports_an_interrupted_push_and_exits_130(run_cli: Any,
     result = run_cli("tui", str(SAMPLE), "--no-enrich")
     assert result.exit_code == ExitCode.INTERRUPTED == 130
     assert result.stderr == "zotsync: push interrupted: 16 of 40 papers written; run again to finish\n"
+
+
+async def test_cancelled_papers_are_not_sent_not_failed(zotero_emu: ZoteroEmulator, tmp_path: Path) -> None:
+    """A cancel counted the papers it kept back as failures ("24 failed", and a "Not written"
+    table of "cancelled before sending"); only Zotero's refusals are failures."""
+    app = make_tui(tmp_path, emu=zotero_emu, papers=forty_papers())
+    async with app.run_test(size=(100, 30)) as pilot:
+        zotero_emu.inject(Fault.object_errors([0], "POST", r"/items$", times=2))  # the first paper fails
+        await start_slow_push(app, pilot, zotero_emu)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ResultScreen) and screen.report is not None
+        written = sum(r.ok for r in screen.report.results)
+        assert 0 < written < 39
+        summary = shown(screen.query_one("#result-summary", Static))
+        assert f"Cancelled: {39 - written} papers were not sent" in summary
+        assert f"{39 - written}  not sent (cancelled)" in summary
+        assert "    1  failed" in summary
+        table = screen.query_one("#failures", DataTable)
+        assert table.row_count == 1 and "cancelled" not in str(table.get_row_at(0)[1])
+
+
+async def test_a_cancel_with_no_failure_shows_no_failure_table(zotero_emu: ZoteroEmulator,
+                                                               tmp_path: Path) -> None:
+    app = make_tui(tmp_path, emu=zotero_emu, papers=forty_papers())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_slow_push(app, pilot, zotero_emu)
+        await pilot.press("c")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ResultScreen)
+        summary = shown(screen.query_one("#result-summary", Static))
+        assert "not sent (cancelled)" in summary and "failed" not in summary
+        assert not screen.query("#failures") and "Not written" not in [shown(w) for w in screen.query(Label)]

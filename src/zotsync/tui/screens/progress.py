@@ -15,7 +15,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Label, ProgressBa
 
 from zotsync.core.library import join_collection_path
 from zotsync.core.sync_plan import Plan
-from zotsync.sync_apply import SyncReport
+from zotsync.sync_apply import PaperResult, SyncReport
 from zotsync.tui.messages import Failure
 
 
@@ -62,6 +62,15 @@ class ProgressScreen(Screen[None]):
         self.query_one("#cancel", Button).disabled = True
 
 
+# sync_apply's reason for the papers a cancel kept from being sent: not failures, just not sent
+CANCELLED = "cancelled before sending"
+
+
+def failures(report: SyncReport) -> list[PaperResult]:
+    """The papers Zotero did not write, without those a cancel kept back."""
+    return [r for r in report.failed if r.reason != CANCELLED]
+
+
 def report_summary(plan: Plan, report: SyncReport | None, failure: Failure | None) -> Text:
     target = join_collection_path(plan.collection_path)
     text = Text()
@@ -69,13 +78,14 @@ def report_summary(plan: Plan, report: SyncReport | None, failure: Failure | Non
         text.append("The push did not happen.\n", style="bold red")
         text.append(str(failure) if failure else "unknown error")
         return text
-    counts = report.counts()
+    failed = failures(report)
+    counts = {**report.counts(), "failed": len(failed), "not_sent": len(report.failed) - len(failed)}
     if report.cancelled:
-        not_sent = sum(1 for r in report.results if r.reason == "cancelled before sending")
-        text.append(f"Cancelled: {not_sent} papers were not sent (nothing half-written).\n",
+        plural = "s were" if counts["not_sent"] != 1 else " was"
+        text.append(f"Cancelled: {counts['not_sent']} paper{plural} not sent (nothing half-written).\n",
                     style="bold yellow")
-    elif report.failed:
-        text.append(f"{len(report.failed)} of {len(report.results)} papers failed.\n", style="bold red")
+    elif failed:
+        text.append(f"{len(failed)} of {len(report.results)} papers failed.\n", style="bold red")
     else:
         text.append(f"Done: {target}\n", style="bold green")
     for label, key in (("collections created", "collections_created"), ("items created", "created"),
@@ -83,7 +93,7 @@ def report_summary(plan: Plan, report: SyncReport | None, failure: Failure | Non
                        ("skipped", "skipped"), ("notes created", "notes_created"),
                        ("notes updated", "notes_updated"),
                        ("notes kept (edited in Zotero)", "notes_kept_edited"),
-                       ("failed", "failed")):
+                       ("failed", "failed"), ("not sent (cancelled)", "not_sent")):
         if counts[key]:
             text.append(f"{counts[key]:>5}  ", style="bold")
             text.append(f"{label}\n")
@@ -104,7 +114,7 @@ class ResultScreen(Screen[None]):
         with Vertical(id="result"):
             yield Label("Push result", id="result-title")
             yield Static(report_summary(self.plan, self.report, self.failure), id="result-summary")
-            if self.report is not None and self.report.failed:
+            if self.report is not None and failures(self.report):
                 yield Label("Not written", classes="section")
                 yield DataTable(id="failures", cursor_type="row")
             with Horizontal(classes="buttons"):
@@ -112,10 +122,10 @@ class ResultScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.report is not None and self.report.failed:
+        if self.report is not None and failures(self.report):
             table = self.query_one("#failures", DataTable)
             table.add_columns("Paper", "Reason")
-            for result in self.report.failed:
+            for result in failures(self.report):
                 table.add_row(Text(result.paper.label), Text(result.reason or ""))
         self.query_one("#close", Button).focus()
 
