@@ -38,6 +38,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("Review, push, result", (
         ("p", "push (nothing is written before)"),
         ("esc", "back; while pushing: cancel (stops between requests, no half-written paper)"),
+        ("q", "while pushing: cancel, then quit"),
     )),
 )
 
