@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Label, OptionList, ProgressBar, Static
+from textual.widgets._footer import FooterKey
 
 from servers.zotero_emulator import Fault, ZoteroEmulator
 from test_tui_support import SAMPLE, make_tui, settle
@@ -184,3 +185,20 @@ async def test_a_cancel_with_no_failure_shows_no_failure_table(zotero_emu: Zoter
         summary = shown(screen.query_one("#result-summary", Static))
         assert "not sent (cancelled)" in summary and "failed" not in summary
         assert not screen.query("#failures") and "Not written" not in [shown(w) for w in screen.query(Label)]
+
+
+def footer_keys(app: ZotsyncApp) -> dict[str, str]:
+    """The footer's keys wholly on screen, as key -> description."""
+    width = app.size.width
+    return {k.key: k.description for k in app.screen.query(FooterKey)
+            if k.region.width and k.region.right <= width}
+
+
+async def test_the_main_actions_are_in_the_footer_at_80_columns(tmp_path: Path) -> None:
+    """At 80x24 the footer ended at "c Clear": p, e, ? and q only showed from ~120 columns."""
+    app = make_tui(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        keys = footer_keys(app)
+        assert {"p": "Push", "e": "Export", "question_mark": "Help", "q": "Quit"}.items() <= keys.items()
+        assert {"space", "slash"} <= keys.keys()

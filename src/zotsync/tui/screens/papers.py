@@ -37,17 +37,20 @@ class SearchInput(Input):
 class PapersScreen(Screen[None]):
     _detail_pending = False
     _detail_timer: Timer | None = None
+    # The footer shows these in this order after the list's "space Select", and only what
+    # fits: the main actions first, so that all of them show at 80 columns. The others are
+    # on the help screen (?).
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "app.push", "Push"),
+        Binding("e", "app.export", "Export"),
         Binding("slash", "focus_search", "Search"),
         Binding("f", "focus_category", "Category"),
-        Binding("h", "toggle_hide", "Hide in library"),
-        Binding("a", "select_all", "Select shown"),
-        Binding("c", "clear", "Clear"),
-        Binding("p", "app.push", "Push"),
-        Binding("e", "app.export", "Export .bib"),
-        Binding("r", "app.reconnect", "Reconnect", show=False),
         Binding("question_mark", "app.help", "Help"),
         Binding("q", "app.quit", "Quit"),
+        Binding("h", "toggle_hide", "Hide in library", show=False),
+        Binding("a", "select_all", "Select shown", show=False),
+        Binding("c", "clear", "Clear", show=False),
+        Binding("r", "app.reconnect", "Reconnect", show=False),
         Binding("escape", "focus_list", "List", show=False),
     ]
 
