@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Label, OptionList, ProgressBar, Static
 from textual.widgets._footer import FooterKey
@@ -18,6 +19,7 @@ from zotsync.tui.app import ZotsyncApp
 from zotsync.tui.screens.collections import CollectionPicker, NameDialog
 from zotsync.tui.screens.progress import ProgressScreen, ResultScreen
 from zotsync.tui.screens.review import ReviewScreen
+from zotsync.tui.widgets import PaperList
 
 
 @pytest.fixture(autouse=True)
@@ -202,3 +204,19 @@ async def test_the_main_actions_are_in_the_footer_at_80_columns(tmp_path: Path) 
         keys = footer_keys(app)
         assert {"p": "Push", "e": "Export", "question_mark": "Help", "q": "Quit"}.items() <= keys.items()
         assert {"space", "slash"} <= keys.keys()
+
+
+async def test_the_tldr_marker_shows_beside_the_scrollbar(tmp_path: Path) -> None:
+    """With more papers than rows, the scrollbar covered the last column (the T marker):
+    the columns were laid out in the list's whole width. The header was one cell wider
+    than the rows too."""
+    app = make_tui(tmp_path, papers=forty_papers())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        papers = app.screen.query_one(PaperList)
+        assert papers.show_vertical_scrollbar
+        width = papers.scrollable_content_region.width
+        assert width < papers.size.width
+        header, row = (strip.text for strip in papers.render_lines(Region(0, 0, width, 2)))
+        assert row.rstrip().endswith("··T") and header.rstrip().endswith("ZST")
+        assert header.index("ZST") == row.index("··T") and header.index("arXiv") == row.index("2506")

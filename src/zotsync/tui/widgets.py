@@ -95,7 +95,7 @@ class PaperList(ScrollView, can_focus=True):
         """The visible rows changed (filter, markers, new papers): redraw and re-highlight."""
         labels = [cell_len(self.model.rows[i].label) for i in self.model.visible[:2000]]
         self._label_width = min(max([10, *labels]), 24)
-        self.virtual_size = Size(self.size.width, len(self.model.visible) + 1)
+        self.virtual_size = Size(self.row_width, len(self.model.visible) + 1)
         self.cursor = min(self.cursor, max(len(self.model.visible) - 1, 0))
         self.refresh()
 
@@ -122,7 +122,7 @@ class PaperList(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor - rows + 1, animate=False, immediate=True)
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, len(self.model.visible) + 1)
+        self.virtual_size = Size(self.row_width, len(self.model.visible) + 1)
         self._scroll_to_cursor()
 
     # -- actions -----------------------------------------------------------------------
@@ -160,8 +160,14 @@ class PaperList(ScrollView, can_focus=True):
 
     # -- drawing -----------------------------------------------------------------------
 
+    @property
+    def row_width(self) -> int:
+        """The width rows are drawn in: the list's, less the vertical scrollbar when it shows
+        (drawn over the last cells, it hid the TL;DR marker)."""
+        return self.scrollable_content_region.width
+
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.row_width
         base = self.rich_style
         if y == 0:
             return self._header(width, base + self.get_component_rich_style("paper-list--header"))
@@ -172,7 +178,8 @@ class PaperList(ScrollView, can_focus=True):
 
     def _header(self, width: int, style: Style) -> Strip:
         mark, label, title, category, date, flags = column_widths(width, self._label_width)
-        cells = [fit("", mark), fit("arXiv", label), fit("Title", title)]
+        # as in the rows, no gap after the mark column
+        cells = [fit("", mark) + fit("arXiv", label), fit("Title", title)]
         cells += [fit("Cat.", category)] if category else []
         cells += [fit("Date", date)] if date else []
         cells.append(fit("ZST", flags))
