@@ -17,6 +17,8 @@ from zotsync.core.paper import Paper, Summary
 from zotsync.errors import ExitCode
 from zotsync.tui.app import ZotsyncApp
 from zotsync.tui.screens.collections import CollectionPicker, NameDialog
+from zotsync.tui.screens.export import ExportScreen
+from zotsync.tui.screens.help import HelpScreen
 from zotsync.tui.screens.progress import ProgressScreen, ResultScreen
 from zotsync.tui.screens.review import ReviewScreen
 from zotsync.tui.widgets import PaperList
@@ -220,3 +222,24 @@ async def test_the_tldr_marker_shows_beside_the_scrollbar(tmp_path: Path) -> Non
         header, row = (strip.text for strip in papers.render_lines(Region(0, 0, width, 2)))
         assert row.rstrip().endswith("··T") and header.rstrip().endswith("ZST")
         assert header.index("ZST") == row.index("··T") and header.index("arXiv") == row.index("2506")
+
+
+async def test_dialogs_show_their_own_keys_in_the_footer(zotero_emu: ZoteroEmulator, tmp_path: Path) -> None:
+    """The picker, name, export and help dialogs showed the paper list's keys in the footer."""
+    app = make_tui(tmp_path, emu=zotero_emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("space", "p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CollectionPicker)
+        assert footer_keys(app) == {"enter": "Use", "escape": "Cancel", "n": "New sub-collection",
+                                    "slash": "Search"}
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert isinstance(app.screen, NameDialog) and footer_keys(app) == {"escape": "Cancel"}
+        await pilot.press("escape", "escape", "e")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ExportScreen) and footer_keys(app) == {"escape": "Cancel"}
+        await pilot.press("escape", "question_mark")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen) and footer_keys(app) == {"escape": "Close"}

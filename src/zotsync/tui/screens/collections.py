@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Static, Tree
+from textual.widgets import Button, Footer, Input, Label, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
@@ -68,6 +68,7 @@ class NameDialog(ModalScreen[str | None]):
             yield Label(Text.assemble("New collection in ", (self.parent_label, "bold")))
             yield Input(placeholder="Name", id="new-name", max_length=MAX_NAME)
             yield Static("enter create · esc cancel", classes="hint")
+        yield Footer()  # this dialog's keys, not the paper list's
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -126,6 +127,7 @@ class CollectionPicker(ModalScreen[str | None]):
                 yield Button("Use", id="use", variant="primary")
                 yield Button("New…", id="new")
                 yield Button("Cancel", id="cancel")
+        yield Footer()
 
     def on_mount(self) -> None:
         tree = self.query_one(CollectionTree)

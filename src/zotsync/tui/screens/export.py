@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, RadioButton, RadioSet, Static
 
 from zotsync.tui.bibexport import STYLES, ExportRequest
 
@@ -39,6 +39,7 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Export", id="export-go", variant="primary")
                 yield Button("Cancel", id="export-cancel")
+        yield Footer()  # this dialog's keys, not the paper list's
 
     def on_mount(self) -> None:
         self.query_one("#bib-path", Input).focus()

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Footer, Label, Static
 
 KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("Paper list", (
@@ -67,6 +67,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help", classes="dialog"):
             yield Static(help_text())
+        yield Footer()  # this dialog's keys, not the paper list's
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -87,6 +88,7 @@ class MessageScreen(ModalScreen[None]):
             yield Label(self.title_text, id="message-title", markup=False)
             yield Static(self.body, id="message-body", markup=False)
             yield Button("OK", id="message-ok", variant="primary")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(Button).focus()
