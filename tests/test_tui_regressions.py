@@ -243,3 +243,28 @@ async def test_dialogs_show_their_own_keys_in_the_footer(zotero_emu: ZoteroEmula
         await pilot.press("escape", "question_mark")
         await settle(app, pilot)
         assert isinstance(app.screen, HelpScreen) and footer_keys(app) == {"escape": "Close"}
+
+
+async def test_the_export_dialog_fits_80x24_with_its_buttons(tmp_path: Path) -> None:
+    """At 80x24 the Export and Cancel buttons were below the dialog's edge."""
+    app = make_tui(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("space", "e")
+        await settle(app, pilot)
+        dialog = app.screen.query_one("#export")
+        for button in ("#export-go", "#export-cancel"):
+            assert dialog.content_region.contains_region(app.screen.query_one(button).region), button
+        await pilot.click("#export-cancel")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ExportScreen)
+
+
+async def test_the_export_dialog_scrolls_to_its_buttons_when_smaller(tmp_path: Path) -> None:
+    app = make_tui(tmp_path)
+    async with app.run_test(size=(80, 18)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("space", "e", "tab", "tab", "tab", "tab")  # path, style, 2 options, Export
+        await settle(app, pilot)
+        dialog, go = app.screen.query_one("#export"), app.screen.query_one("#export-go")
+        assert app.focused is go and dialog.content_region.contains_region(go.region)

@@ -8,7 +8,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, RadioButton, RadioSet, Static
 
@@ -24,18 +24,24 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
         self.request = request
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="export", classes="dialog"):
+        # Compact (style on one line, options together) to fit 80x24 with its buttons, and
+        # scrollable for smaller terminals still.
+        with VerticalScroll(id="export", classes="dialog"):
             plural = "s" if self.papers != 1 else ""
             yield Label(f"Export {self.papers} paper{plural} to a .bib file")
             yield Input(str(self.request.path), placeholder="path/to/refs.bib", id="bib-path")
-            yield Static("An existing file is merged into, as `zotsync bib` does: its entries stay as "
-                         "they are, new ones are appended, a .bak copy is kept.", classes="hint")
-            with RadioSet(id="bib-style", compact=True):
-                for style in STYLES:
-                    yield RadioButton(style, value=style == self.request.style, id=f"style-{style}",
-                                      compact=True)
-            yield Checkbox("Include the abstract", self.request.abstract, id="bib-abstract", compact=True)
-            yield Checkbox("Keep the TL;DR (annote)", self.request.tldr, id="bib-tldr", compact=True)
+            yield Static("An existing file is merged into as `zotsync bib` does: its entries stay, new "
+                         "ones are appended, a .bak copy is kept.", classes="hint")
+            with Horizontal(id="bib-style-row"):
+                yield Label("Style", classes="field")
+                with RadioSet(id="bib-style", compact=True):
+                    for style in STYLES:
+                        yield RadioButton(style, value=style == self.request.style, id=f"style-{style}",
+                                          compact=True)
+            with Vertical(id="bib-options"):
+                yield Checkbox("Include the abstract", self.request.abstract, id="bib-abstract",
+                               compact=True)
+                yield Checkbox("Keep the TL;DR (annote)", self.request.tldr, id="bib-tldr", compact=True)
             with Horizontal(classes="buttons"):
                 yield Button("Export", id="export-go", variant="primary")
                 yield Button("Cancel", id="export-cancel")
