@@ -101,9 +101,9 @@ async def test_export_error_is_shown(tmp_path: Path) -> None:
         await pilot.pause()
         await pilot.press("enter")
         await settle(app, pilot)
-        notes = list(app._notifications)
-        assert notes and notes[-1].title == "Export failed"
-        assert "the folder does not exist" in notes[-1].message
+        assert isinstance(app.screen, ExportScreen)  # open, to correct the path
+        error = str(app.screen.query_one("#export-error").render())
+        assert f"the folder {tmp_path / 'missing-folder'} does not exist" in error
 
 
 async def test_help_screen_and_mouse(tmp_path: Path) -> None:

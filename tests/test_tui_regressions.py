@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Label, OptionList, ProgressBar, Static
+from textual.widgets import DataTable, Input, Label, OptionList, ProgressBar, Static
 from textual.widgets._footer import FooterKey
 
 from servers.zotero_emulator import Fault, ZoteroEmulator
@@ -268,3 +268,39 @@ async def test_the_export_dialog_scrolls_to_its_buttons_when_smaller(tmp_path: P
         await settle(app, pilot)
         dialog, go = app.screen.query_one("#export"), app.screen.query_one("#export-go")
         assert app.focused is go and dialog.content_region.contains_region(go.region)
+
+
+async def test_exporting_to_a_folder_keeps_the_dialog_open(tmp_path: Path) -> None:
+    """A folder as the path closed the dialog and showed `zotsync bib`'s advice ("pass a .bib
+    file with -o"): now the dialog says so and keeps the path for a correction."""
+    app = make_tui(tmp_path, export_path=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("space", "e", "enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ExportScreen)
+        error = shown(screen.query_one("#export-error", Static))
+        assert error == f"{tmp_path} is a folder: give a .bib file path"
+        path = screen.query_one("#bib-path", Input)
+        assert path.value == str(tmp_path) and app.focused is path
+        assert not any("-o" in n.message for n in app._notifications)
+        await pilot.press(*"/refs.bib", "enter")  # the cursor is at the end of the path
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ExportScreen)
+        assert "2506.02013" in (tmp_path / "refs.bib").read_text(encoding="utf-8")
+
+
+async def test_a_failed_export_opens_the_dialog_again(tmp_path: Path) -> None:
+    bib = tmp_path / "refs.bib"
+    bib.write_bytes(b"\x00\x01 not a bib")
+    app = make_tui(tmp_path, export_path=bib)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("space", "e", "enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ExportScreen)
+        assert shown(screen.query_one("#export-error", Static)) == f"{bib}: is a binary file, not a .bib"
+        assert screen.query_one("#bib-path", Input).value == str(bib)
+        assert app._notifications and list(app._notifications)[-1].title == "Export failed"

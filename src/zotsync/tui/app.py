@@ -123,6 +123,7 @@ class ZotsyncApp(App[None]):
         self.recent: list[str] = []
         self.enriching: str | None = "waiting" if enrich else None
         self.export_request = ExportRequest(export_path or Path("references.bib"))
+        self._export_papers: list[Paper] = []
         self._zotero_lock = threading.Lock()
         self._cancel = threading.Event()
         # The push under way, as its worker leaves it: `zotsync tui` reads these after the
@@ -463,6 +464,7 @@ class ZotsyncApp(App[None]):
     def _export_chosen(self, papers: list[Paper], request: ExportRequest | None) -> None:
         if request is not None:
             self.export_request = request
+            self._export_papers = papers
             self._export(papers, request)
 
     @work(thread=True, exit_on_error=False, group="export")
@@ -478,8 +480,14 @@ class ZotsyncApp(App[None]):
     @on(ExportDone)
     def _export_done(self, message: ExportDone) -> None:
         if message.plan is None:
-            self.notify(str(message.failure), title="Export failed", severity="error", timeout=8,
-                        markup=False)
+            failure = message.failure or Failure("the export failed")
+            # The hints of `zotsync bib` talk about its -o option: not for the dialog.
+            error = failure.message if failure.hint and "-o" in failure.hint else str(failure)
+            self.notify(error, title="Export failed", severity="error", timeout=8, markup=False)
+            if isinstance(self.screen, PapersScreen):  # the dialog again, to correct the path
+                papers = self._export_papers
+                self.push_screen(ExportScreen(len(papers), self.export_request, error=error),
+                                 partial(self._export_chosen, papers))
             return
         lines = [summary(message.plan), *message.plan.warnings[:3]]
         self.notify("\n".join(lines), title="Exported", timeout=6, markup=False)
