@@ -304,3 +304,21 @@ async def test_a_failed_export_opens_the_dialog_again(tmp_path: Path) -> None:
         assert shown(screen.query_one("#export-error", Static)) == f"{bib}: is a binary file, not a .bib"
         assert screen.query_one("#bib-path", Input).value == str(bib)
         assert app._notifications and list(app._notifications)[-1].title == "Export failed"
+
+
+async def test_using_the_library_root_says_to_choose_a_collection(zotero_emu: ZoteroEmulator,
+                                                                  tmp_path: Path) -> None:
+    """enter (or Use) on the library itself did nothing, silently."""
+    app = make_tui(tmp_path, emu=zotero_emu)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("space", "p")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CollectionPicker)
+        messages = [n.message for n in app._notifications]
+        assert messages[-1:] == ["Choose a collection, or press n to create one"]
+        await pilot.click("#use")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CollectionPicker) and len(app._notifications) == len(messages) + 1

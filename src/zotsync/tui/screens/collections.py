@@ -51,6 +51,8 @@ class CollectionTree(Tree[Target]):
         node = self.cursor_node
         if node is not None and node.data is not None and node.data.path:
             self.post_message(self.Chosen(node.data))
+        else:  # the library itself: papers go into a collection
+            self.notify("Choose a collection, or press n to create one", severity="warning", timeout=4)
 
 
 class NameDialog(ModalScreen[str | None]):
