@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, OptionList, ProgressBar, Static
@@ -322,3 +323,37 @@ async def test_using_the_library_root_says_to_choose_a_collection(zotero_emu: Zo
         await pilot.click("#use")
         await settle(app, pilot)
         assert isinstance(app.screen, CollectionPicker) and len(app._notifications) == len(messages) + 1
+
+
+async def test_one_paper_into_a_slashed_name_and_long_paths(zotero_emu: ZoteroEmulator,
+                                                             tmp_path: Path) -> None:
+    """The review said "1 papers", and a name with "/" read as two collections in its title;
+    the new-collection dialog cut long paths at the end, where the collection's name is."""
+    zotero_emu.seed_collections(collections=[{"key": "AAAAAAAA", "name": "2025/06"}])
+    app = make_tui(tmp_path, emu=zotero_emu)
+    long = ("A collection with a rather long name", "及其中文子集合的名字也很长", "Leaf")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("space", "p")
+        await settle(app, pilot)
+        picker = app.screen
+        for name in long[:2]:
+            await pilot.press("n")
+            await settle(app, pilot)
+            await pilot.press(*name, "enter")
+            await settle(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        label = app.screen.query_one(Label)
+        title = shown(label)
+        assert title.startswith("New collection in …") and title.endswith("/及其中文子集合的名字也很长")
+        assert label.content_region.width >= cell_len(title)  # not cut
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is picker
+        await pilot.press("home", "down", "enter")  # the existing 2025/06
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        assert app.screen.plan.collection_key == "AAAAAAAA"
+        title = shown(app.screen.query_one("#review-title", Label))
+        assert title == "Review: 1 paper into 2025\\/06 (My Library)"

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -21,6 +22,22 @@ from textual.widgets.tree import TreeNode
 from zotsync.core.library import Collection, join_collection_path, split_collection_path
 
 MAX_NAME = 255
+NAME_DIALOG_TEXT = 54  # the name dialog's width (60, zotsync.tcss) less its border and padding
+
+
+def ellipsize_start(text: str, width: int) -> str:
+    """`text` in at most `width` cells, its start replaced by "…" when cut: the end of a
+    collection path says most (the collection itself)."""
+    if cell_len(text) <= width:
+        return text
+    kept: list[str] = []
+    used = 1  # the ellipsis
+    for char in reversed(text):
+        used += cell_len(char)
+        if used > width:
+            break
+        kept.append(char)
+    return "…" + "".join(reversed(kept))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +84,9 @@ class NameDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="name-dialog", classes="dialog"):
             # Text, not markup: a collection may be called anything ("a [/b] b")
-            yield Label(Text.assemble("New collection in ", (self.parent_label, "bold")))
+            lead = "New collection in "
+            parent = ellipsize_start(self.parent_label, NAME_DIALOG_TEXT - len(lead))
+            yield Label(Text.assemble(lead, (parent, "bold")))
             yield Input(placeholder="Name", id="new-name", max_length=MAX_NAME)
             yield Static("enter create · esc cancel", classes="hint")
         yield Footer()  # this dialog's keys, not the paper list's

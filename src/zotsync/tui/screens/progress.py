@@ -37,7 +37,8 @@ class ProgressScreen(Screen[None]):
         target = join_collection_path(self.plan.collection_path)
         yield Header(show_clock=False, icon="Z")
         with Vertical(id="progress", classes="dialog"):
-            yield Label(Text.assemble(f"Pushing {len(self.plan.papers)} papers into ", (target, "bold")))
+            papers = f"{len(self.plan.papers)} paper" + ("s" if len(self.plan.papers) != 1 else "")
+            yield Label(Text.assemble(f"Pushing {papers} into ", (target, "bold")))
             yield ProgressBar(total=len(self.plan.papers), show_eta=False, id="push-bar")
             yield Static("Each request carries whole papers: cancelling stops between requests.",
                          id="push-state", classes="hint")
@@ -85,7 +86,8 @@ def report_summary(plan: Plan, report: SyncReport | None, failure: Failure | Non
         text.append(f"Cancelled: {counts['not_sent']} paper{plural} not sent (nothing half-written).\n",
                     style="bold yellow")
     elif failed:
-        text.append(f"{len(failed)} of {len(report.results)} papers failed.\n", style="bold red")
+        plural = "s" if len(report.results) != 1 else ""
+        text.append(f"{len(failed)} of {len(report.results)} paper{plural} failed.\n", style="bold red")
     else:
         text.append(f"Done: {target}\n", style="bold green")
     for label, key in (("collections created", "collections_created"), ("items created", "created"),

@@ -75,7 +75,8 @@ class ReviewScreen(Screen[bool]):
         yield Header(show_clock=False, icon="Z")
         with Vertical(id="review"):
             # Text, not markup: collection names and titles may hold "[/b]" and the like
-            yield Label(Text.assemble(f"Review: {len(plan.papers)} papers into ", (target, "bold"),
+            papers = f"{len(plan.papers)} paper" + ("s" if len(plan.papers) != 1 else "")
+            yield Label(Text.assemble(f"Review: {papers} into ", (target, "bold"),
                                       f" ({self.library_label})"), id="review-title")
             with Horizontal(id="review-body"):
                 yield Static(plan_summary(plan), id="review-counts")
