@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -147,15 +148,29 @@ async def test_quitting_without_a_push_says_nothing(tmp_path: Path) -> None:
     assert app.push_interruption() is None
 
 
-def test_the_command_reports_an_interrupted_push_and_exits_130(run_cli: Any,
+def test_the_command_reports_an_interrupted_push_and_exits_130(run_cli: Any, zotero_emu: ZoteroEmulator,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ZotsyncApp, "run", lambda self, *a, **k: None)
-    monkeypatch.setattr(ZotsyncApp, "push_interruption", lambda self: "push interrupted: 16 of 40 "
-                        "papers written; run again to finish")
-    result = run_cli("tui", str(SAMPLE), "--no-enrich")
-    assert result.exit_code == ExitCode.INTERRUPTED == 130
-    assert result.stderr == "zotsync: push interrupted: 16 of 40 papers written; run again to finish\n"
+    """`zotsync tui` end to end (the app headless): q while the push creates its collection
+    (slowly), before any paper is sent."""
+    zotero_emu.inject(Fault.slow(0.5, "POST", r"/collections$"))
 
+    async def drive(app: ZotsyncApp) -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(app, pilot)
+            for keys in (("a", "p"), ("n",), (*"New", "enter"), ("enter",)):
+                await pilot.press(*keys)
+                await settle(app, pilot)
+            await pilot.press("p", "q")  # push, and quit while the collection is being created
+            for _ in range(100):
+                if not app.is_running:
+                    break
+                await pilot.pause(0.05)
+
+    monkeypatch.setattr(ZotsyncApp, "run", lambda self, *a, **k: asyncio.run(drive(self)))
+    result = run_cli("tui", str(SAMPLE), "--no-enrich", env=zotero_emu.env)
+    assert result.exit_code == ExitCode.INTERRUPTED == 130
+    assert result.stderr == "zotsync: push interrupted: 0 of 8 papers written; run again to finish\n"
+    assert not [i for i in zotero_emu.library().items.values() if i["itemType"] == "preprint"]
 
 async def test_cancelled_papers_are_not_sent_not_failed(zotero_emu: ZoteroEmulator, tmp_path: Path) -> None:
     """A cancel counted the papers it kept back as failures ("24 failed", and a "Not written"
