@@ -34,6 +34,8 @@ from zotsync.errors import ZoteroError
 from zotsync.zotero.api import LibraryTarget, WriteReport, WriteTokenUsed, new_object_key
 from zotsync.zotero.index import LibraryIndex
 
+CANCELLED = "cancelled before sending"  # the reason of papers a cancel kept back
+
 
 @dataclass(slots=True)
 class PaperResult:
@@ -44,6 +46,11 @@ class PaperResult:
     @property
     def paper(self) -> Paper:
         return self.plan.paper
+
+    @property
+    def cancelled(self) -> bool:
+        """Kept back by a cancel (not sent at all), rather than failed."""
+        return self.reason == CANCELLED
 
 
 @dataclass(slots=True)
@@ -244,7 +251,7 @@ class Applier:
         for batch in self.plan.batches():
             if self.should_stop():
                 self.report.cancelled = True
-                self.report.results.extend(PaperResult(p, ok=False, reason="cancelled before sending")
+                self.report.results.extend(PaperResult(p, ok=False, reason=CANCELLED)
                                            for p in batch)
                 continue
             if self.report.stopped_by is not None:

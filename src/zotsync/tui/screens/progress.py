@@ -63,13 +63,9 @@ class ProgressScreen(Screen[None]):
         self.query_one("#cancel", Button).disabled = True
 
 
-# sync_apply's reason for the papers a cancel kept from being sent: not failures, just not sent
-CANCELLED = "cancelled before sending"
-
-
 def failures(report: SyncReport) -> list[PaperResult]:
     """The papers Zotero did not write, without those a cancel kept back."""
-    return [r for r in report.failed if r.reason != CANCELLED]
+    return [r for r in report.failed if not r.cancelled]
 
 
 def report_summary(plan: Plan, report: SyncReport | None, failure: Failure | None) -> Text:
