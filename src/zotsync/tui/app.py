@@ -73,7 +73,7 @@ LOGIN_HELP = (
 
 def failure_of(error: BaseException) -> Failure:
     if isinstance(error, ZotsyncError):
-        return Failure(redact(error.message), error.hint)
+        return Failure(redact(error.message), redact(error.hint) if error.hint else None)
     return Failure(redact(f"{type(error).__name__}: {error}"))
 
 
