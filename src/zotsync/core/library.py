@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -153,6 +153,23 @@ def find_existing(paper: Paper, candidates: Iterable[LibraryItem]) -> LibraryIte
         if group:
             return min(group, key=lambda i: (i.version, i.key))
     return None
+
+
+def existing_prefix(path: Sequence[str], collections: Iterable[Collection]) -> list[Collection]:
+    """The collections along `path` (names, outermost first) that exist, outermost first:
+    all of them when the whole path exists. Names compare exactly as Zotero shows them,
+    after trimming; of two same-named siblings the one with the lowest key is taken (the
+    same every run)."""
+    existing = sorted(collections, key=lambda c: c.key)
+    found: list[Collection] = []
+    parent: str | None = None
+    for name in path:
+        match = next((c for c in existing if c.parent == parent and c.name.strip() == name), None)
+        if match is None:
+            break
+        found.append(match)
+        parent = match.key
+    return found
 
 
 def join_collection_path(names: Iterable[str]) -> str:

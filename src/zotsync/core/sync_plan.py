@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from zotsync.core.library import Collection, LibraryItem, LibraryView, find_existing
+from zotsync.core.library import Collection, LibraryItem, LibraryView, existing_prefix, find_existing
 from zotsync.core.paper import Paper
 from zotsync.core.zotero_item import note_item, note_text, paper_item, pdf_attachment, summary_note_html
 
@@ -185,18 +185,13 @@ def resolve_collection(
     reserved = reserved or {}
     if not path:
         raise ValueError("empty collection path")
-    existing = sorted(collections, key=lambda c: c.key)
-    parent: str | None = None
+    found = existing_prefix(path, collections)
+    parent = found[-1].key if found else None
     steps: list[CollectionStep] = []
-    for depth, name in enumerate(path):
-        match = next((c for c in existing if c.parent == parent and c.name.strip() == name), None)
-        if match is None:
-            for rest in path[depth:]:
-                step = CollectionStep(reserved.get((parent, rest)) or new_key(), rest, parent)
-                steps.append(step)
-                parent = step.key
-            break
-        parent = match.key
+    for name in path[len(found):]:
+        step = CollectionStep(reserved.get((parent, name)) or new_key(), name, parent)
+        steps.append(step)
+        parent = step.key
     assert parent is not None
     return parent, tuple(steps)
 

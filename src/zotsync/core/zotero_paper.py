@@ -16,7 +16,7 @@ from typing import Any
 
 from zotsync.core.arxiv_categories import ARCHIVES, STANDALONE, SUBJECTS, category_tag
 from zotsync.core.identity import normalize_doi, parse_arxiv_id
-from zotsync.core.library import Collection, arxiv_id_of
+from zotsync.core.library import Collection, arxiv_id_of, existing_prefix
 from zotsync.core.paper import Paper, Publication, Summary
 
 # Item types that are papers; notes, attachments and annotations are not.
@@ -152,14 +152,6 @@ def note_tldr(note_html: str) -> str | None:
 
 
 def find_collection(path: Sequence[str], collections: Iterable[Collection]) -> Collection | None:
-    """The collection at `path` (names, outermost first), as `resolve_collection` finds it:
-    names compared after trimming, the lowest key among same-named siblings."""
-    existing = sorted(collections, key=lambda c: c.key)
-    parent: str | None = None
-    found: Collection | None = None
-    for name in path:
-        found = next((c for c in existing if c.parent == parent and c.name.strip() == name), None)
-        if found is None:
-            return None
-        parent = found.key
-    return found
+    """The collection at `path` (names, outermost first), as a push would find it."""
+    found = existing_prefix(path, collections)
+    return found[-1] if path and len(found) == len(path) else None
