@@ -36,3 +36,22 @@ def test_zotsync_alone_shows_the_help(run_cli: Any) -> None:
     assert result.exit_code == 0
     assert result.stdout.startswith("Usage: zotsync [OPTIONS] COMMAND [ARGS]...")
     assert "Exit codes:" in result.stdout and result.stderr == ""
+
+
+def test_a_store_damaged_past_its_first_pages_is_one_line(run_cli: Any, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    monkeypatch.setenv("ZOTSYNC_DATA_DIR", str(tmp_path / "data"))
+    assert run_cli("bib", DIGEST, "-o", str(tmp_path / "a.bib"), "--no-enrich").exit_code == 0
+    path = tmp_path / "data" / "zotsync.sqlite3"
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    for offset in range(2 * 4096, len(data), 4096):  # the header and schema page survive
+        data[offset:offset + 100] = b"\xff" * 100
+    path.write_bytes(bytes(data))
+    result = run_cli("bib", DIGEST, "-o", str(tmp_path / "b.bib"), "--no-enrich")
+    assert result.exit_code == 2
+    [error] = [line for line in result.stderr.splitlines() if line.startswith("zotsync: error:")]
+    assert "is damaged or not a zotsync store" in error and "internal error" not in result.stderr

@@ -9,6 +9,7 @@ says which); 2 bad usage or unreadable input/config; 3 Zotero refused or unreach
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 import traceback
 from pathlib import Path
@@ -26,7 +27,8 @@ from zotsync.commands.parse import parse
 from zotsync.commands.push import push
 from zotsync.commands.resolve import resolve
 from zotsync.commands.tui import tui
-from zotsync.errors import ExitCode, ZotsyncError, exit_code_for, redact
+from zotsync.errors import ExitCode, StoreError, ZotsyncError, exit_code_for, redact
+from zotsync.store import damaged, is_damage
 
 EPILOG = """\b
 Exit codes:
@@ -80,6 +82,13 @@ class ZotsyncGroup(click.Group):
         except ZotsyncError as error:
             click.echo(f"zotsync: error: {redact(str(error))}", err=True)
             ctx.exit(exit_code_for(error))
+        except sqlite3.DatabaseError as error:  # a store read outside Store's own checks
+            run = ctx.find_object(RunContext)
+            path = run.settings.store_path if run is not None else Path("zotsync.sqlite3")
+            problem = damaged(path, error) if is_damage(error) else StoreError(
+                f"cannot use the local store {path}: {error}", hint="is another zotsync running? try again")
+            click.echo(f"zotsync: error: {redact(str(problem))}", err=True)
+            ctx.exit(exit_code_for(problem))
         except KeyboardInterrupt:
             click.echo("zotsync: interrupted", err=True)
             ctx.exit(ExitCode.INTERRUPTED)

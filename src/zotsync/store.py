@@ -55,7 +55,7 @@ _HOLDS = ("the seen-before marks, the lookup cache, the remembered citation keys
 _DAMAGE_CODES = frozenset({"SQLITE_NOTADB", "SQLITE_CORRUPT"})
 
 
-def _is_damage(exc: sqlite3.Error) -> bool:
+def is_damage(exc: sqlite3.Error) -> bool:
     code = getattr(exc, "sqlite_errorname", "")
     return code in _DAMAGE_CODES or type(exc) is sqlite3.DatabaseError
 
@@ -87,7 +87,7 @@ class Store:
         except (OSError, sqlite3.Error) as exc:
             if connection is not None:
                 connection.close()
-            if isinstance(exc, sqlite3.Error) and _is_damage(exc):
+            if isinstance(exc, sqlite3.Error) and is_damage(exc):
                 raise damaged(path, exc) from None
             raise StoreError(f"cannot open the local store {path}: {exc}",
                              hint="check the folder is writable or set ZOTSYNC_DATA_DIR") from None
@@ -106,7 +106,7 @@ class Store:
         try:
             self.connection.executescript(ddl)
         except sqlite3.DatabaseError as exc:
-            if _is_damage(exc):
+            if is_damage(exc):
                 raise damaged(self.path, exc) from None
             raise StoreError(f"cannot write the local store {self.path}: {exc}",
                              hint="is another zotsync running? try again") from None
@@ -118,7 +118,7 @@ class Store:
             with self.connection:
                 yield self.connection
         except sqlite3.DatabaseError as exc:
-            if _is_damage(exc):
+            if is_damage(exc):
                 raise damaged(self.path, exc) from None
             if not isinstance(exc, sqlite3.OperationalError):
                 raise
@@ -155,7 +155,7 @@ class Store:
                 if first:
                     found[index] = Sighting(date.fromisoformat(first), count)
         except sqlite3.DatabaseError as exc:
-            if _is_damage(exc):
+            if is_damage(exc):
                 raise damaged(self.path, exc) from None
             raise
         return found
