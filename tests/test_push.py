@@ -336,3 +336,14 @@ def test_a_second_push_to_the_same_library_waits_its_turn(run_cli, zotero_emu) -
     assert zotero_emu.writes == [] and dry.exit_code == 0
     done = push(run_cli, zotero_emu, "--no-enrich")  # released: the next push runs
     assert done.exit_code == 0 and len(items_of(zotero_emu, "preprint")) == 8
+
+
+def test_a_collection_differing_only_in_case_is_created_with_a_warning(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    zotero_emu.seed_collections(collections=[{"name": "Reading"}])
+    dry = run_cli("push", MD, "-c", "reading", "--no-enrich", "--dry-run", "--json", env=zotero_emu.env)
+    assert dry.exit_code == 0
+    warning = "creating collection 'reading' beside the existing 'Reading'"
+    assert json.loads(dry.stdout)["plan"]["warnings"] == [warning]
+    assert f"warning: {warning}" in dry.stderr
+    exact = run_cli("push", MD, "-c", "Reading", "--no-enrich", "--dry-run", "--json", env=zotero_emu.env)
+    assert json.loads(exact.stdout)["plan"]["warnings"] == []

@@ -108,3 +108,12 @@ def test_the_detail_names_the_published_version() -> None:
     assert "Published: Monthly Notices 419(2), 1795-1803 (2012)" in detail_text(paper).plain
     assert "Published: MNRAS 419 (2012) 1795" in detail_text(paper.replace(publication=None)).plain
     assert "Published" not in detail_text(Paper(title="T")).plain
+
+
+def test_the_review_summary_shows_the_plan_warnings() -> None:
+    from zotsync.core.sync_plan import Plan
+    from zotsync.tui.screens.review import plan_summary
+
+    plan = Plan(("reading",), "NEWK2345", (), (), warnings=("creating collection 'reading' beside the "
+                                                            "existing 'Reading'",))
+    assert "note: creating collection 'reading' beside the existing 'Reading'" in plan_summary(plan).plain

@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from zotsync.config import Settings
 from zotsync.core.library import LibraryItem, name_problem, split_collection_path
 from zotsync.core.paper import Paper
-from zotsync.core.sync_plan import Plan, PushOptions, plan_push, resolve_collection
+from zotsync.core.sync_plan import Plan, PushOptions, plan_push, resolve_collection, similar_collections
 from zotsync.core.zotero_paper import find_collection, item_paper, note_tldr
 from zotsync.errors import ZotsyncError
 from zotsync.store import Store
@@ -99,9 +99,10 @@ def plan_for(papers: Sequence[Paper], library: Library | None, collection: str,
     key, steps = resolve_collection(path, existing, new_object_key, reserved_collections)
     written = library.index.written_notes() if library is not None else {}
     reserved = library.index.reserved() if library is not None else {}
-    return plan_push(papers, view, key, options=options, new_key=new_object_key,
+    plan = plan_push(papers, view, key, options=options, new_key=new_object_key,
                      written_notes=written, reserved=reserved, collection_path=path,
                      new_collections=steps)
+    return replace(plan, warnings=tuple(similar_collections(steps, existing)))
 
 
 def collection_papers(library: Library, collection: str, *, with_tldr: bool = False) -> list[Paper]:

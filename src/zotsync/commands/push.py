@@ -21,6 +21,7 @@ from zotsync.commands.common import (
 )
 from zotsync.commands.enrichment import choose_papers, enrich_option, offline_option, select_option
 from zotsync.commands.parse import report_counts
+from zotsync.core.library import join_collection_path
 from zotsync.core.sync_plan import ItemAction, NoteAction, PaperPlan, Plan, PushOptions
 from zotsync.errors import SyncFailed, ZotsyncError
 from zotsync.inputs import load_papers
@@ -57,12 +58,13 @@ def paper_plan_json(plan: PaperPlan) -> dict[str, Any]:
 
 def plan_json(plan: Plan) -> dict[str, Any]:
     return {
-        "collection": "/".join(plan.collection_path),
+        "collection": join_collection_path(plan.collection_path),
         "collection_key": plan.collection_key,
         "collections_to_create": [step.name for step in plan.new_collections],
         "counts": plan.counts(),
         "write_requests": len(plan.batches()) + (1 if plan.new_collections else 0),
         "papers": [paper_plan_json(p) for p in plan.papers],
+        "warnings": list(plan.warnings),
     }
 
 
@@ -158,6 +160,8 @@ def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple
         if library is None:
             note("no Zotero credentials: planning against an empty library (run `zotsync login`)")
         plan = plan_for(papers, library, collection, options)
+        for warning in plan.warnings:
+            note(f"warning: {warning}")
         if as_json:
             emit_json({"dry_run": True, "plan": plan_json(plan)})
         else:
@@ -170,6 +174,8 @@ def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple
     with push_lock(settings):  # from reading the library to the last write
         library = open_library(settings, run.store)
         plan = plan_for(papers, library, collection, options)
+        for warning in plan.warnings:
+            note(f"warning: {warning}")
         report = _apply_with_progress(plan, library) if plan.writes else apply_plan(
             plan, library.target, library.index)
     note(summary_line(report))

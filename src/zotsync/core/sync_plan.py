@@ -138,6 +138,7 @@ class Plan:
     new_collections: tuple[CollectionStep, ...]
     papers: tuple[PaperPlan, ...]
     options: PushOptions = field(default_factory=PushOptions)
+    warnings: tuple[str, ...] = ()  # worth a look before writing (a near-duplicate name)
 
     def counts(self) -> dict[str, int]:
         counts = {a.value: 0 for a in ItemAction} | {f"note_{n.value}": 0 for n in NoteAction}
@@ -170,6 +171,22 @@ class Plan:
         if current:
             batches.append(current)
         return batches
+
+
+def similar_collections(steps: Sequence[CollectionStep], collections: Iterable[Collection]) -> list[str]:
+    """Warnings for collections to create beside a sibling differing only in case or
+    spacing ("reading" beside "Reading"): Zotero allows both, but it is rarely meant."""
+    by_parent: dict[str | None, list[str]] = {}
+    for c in collections:
+        by_parent.setdefault(c.parent, []).append(c.name)
+    found = []
+    for step in steps:
+        wanted = " ".join(step.name.split()).casefold()
+        for name in by_parent.get(step.parent, ()):
+            if " ".join(name.split()).casefold() == wanted:
+                found.append(f"creating collection {step.name!r} beside the existing {name!r}")
+                break
+    return found
 
 
 def resolve_collection(

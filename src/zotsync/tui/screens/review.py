@@ -51,6 +51,8 @@ def plan_summary(plan: Plan) -> Text:
             text.append(f"{label}\n")
     if plan.new_collections:
         text.append("\nnew: " + " / ".join(step.name for step in plan.new_collections), style="green")
+    for warning in plan.warnings:
+        text.append(f"\nnote: {warning}", style="yellow")
     if not plan.writes:
         text.append("\nNothing to write: the library already has all of this.", style="yellow")
     return text
