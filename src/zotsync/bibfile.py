@@ -45,7 +45,7 @@ from zotsync.core.citekeys import DEFAULT_FORMAT, KeyFormat, base_key, fold_key,
 from zotsync.core.identity import doi_key, normalize_doi, parse_arxiv_id, title_fingerprint
 from zotsync.core.paper import Paper
 from zotsync.errors import InputError
-from zotsync.fileio import atomic_write_bytes
+from zotsync.fileio import READ_ONLY, atomic_write_bytes
 from zotsync.store import Store
 
 # Bump when what is extracted from a block changes: old cache rows are then ignored.
@@ -667,7 +667,7 @@ def apply_merge(plan: MergePlan, store: Store) -> None:
             atomic_write_bytes(plan.bib.path, plan.new_bytes(), backup=plan.bib.exists)
         except OSError as exc:
             where = exc.filename if isinstance(exc.filename, str) else str(plan.bib.path)
-            read_only = exc.strerror == "the file is read-only"
+            read_only = exc.strerror == READ_ONLY
             fix = ("make it writable (chmod u+w) or choose another -o" if read_only
                    else "check the folder is writable")
             raise InputError(where, f"cannot be written: {exc.strerror}", hint=fix) from None

@@ -9,6 +9,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+READ_ONLY = "the file is read-only"  # the strerror of the PermissionError for such a file
+
 # Read once at import: os.umask can only be read by setting it, which races with threads.
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
@@ -29,7 +31,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None, back
         path = Path(os.path.realpath(path))  # write through the link: it stays a link
     if path.exists() and (not os.access(path, os.W_OK) or not path.stat().st_mode & stat.S_IWUSR):
         # A rename would replace a file its owner made read-only: refuse, as an editor would.
-        raise PermissionError(errno.EACCES, "the file is read-only", str(path))
+        raise PermissionError(errno.EACCES, READ_ONLY, str(path))
     folder = path.parent if str(path.parent) else Path()
     if mode is None and path.exists():
         mode = path.stat().st_mode & 0o7777
@@ -65,4 +67,4 @@ def atomic_write_text(
 
 
 
-__all__ = ["atomic_write_bytes", "atomic_write_text"]
+__all__ = ["READ_ONLY", "atomic_write_bytes", "atomic_write_text"]

@@ -21,7 +21,8 @@ from zotsync.lookup.crossref import CrossrefClient
 from zotsync.lookup.http import HttpClient, Policy, SourceUnavailable
 from zotsync.lookup.huggingface import HuggingFaceClient
 
-__all__ = ["Lookups", "SourceUnavailable", "arxiv_policy", "huggingface_policy", "make_lookups"]
+__all__ = ["Lookups", "SourceUnavailable", "arxiv_policy", "crossref_policy", "huggingface_policy",
+           "make_lookups"]
 
 
 def arxiv_policy(settings: Settings) -> Policy:
@@ -30,6 +31,10 @@ def arxiv_policy(settings: Settings) -> Policy:
 
 def huggingface_policy(settings: Settings) -> Policy:
     return Policy(delay=0.0, backoff=min(1.0, settings.arxiv_delay))
+
+
+def crossref_policy(settings: Settings) -> Policy:
+    return huggingface_policy(settings)  # one request at a time, as Crossref asks; no pacing
 
 
 @dataclass
@@ -57,13 +62,15 @@ def make_lookups(
     batch_size: int = BATCH_SIZE,
     arxiv: Policy | None = None,
     huggingface: Policy | None = None,
+    crossref: Policy | None = None,
 ) -> Lookups:
-    """Clients for the configured endpoints; `arxiv`/`huggingface` override the policies."""
+    """Clients for the configured endpoints; `arxiv`/`huggingface`/`crossref` override the
+    policies."""
     return Lookups(
         arxiv=ArxivClient(HttpClient("arXiv", arxiv or arxiv_policy(settings)), settings.arxiv_url,
                           batch_size=batch_size),
         huggingface=HuggingFaceClient(HttpClient("Hugging Face", huggingface or huggingface_policy(settings)),
                                       settings.hf_url),
-        crossref=CrossrefClient(HttpClient("Crossref", huggingface or huggingface_policy(settings)),
+        crossref=CrossrefClient(HttpClient("Crossref", crossref or crossref_policy(settings)),
                                 settings.crossref_url, settings.crossref_mailto),
     )
