@@ -1,8 +1,11 @@
-"""Push orchestration shared by the CLI and the TUI: papers -> plan -> apply -> report.
+"""Library orchestration shared by the CLI and the TUI: papers -> plan -> apply -> report.
 
-    library = open_library(settings, store)        # client + refreshed index
-    plan = plan_for(papers, library, "Reading/2025-06", options)
-    report = apply_plan(plan, library.target, library.index)
+    with push_lock(settings):                      # one push per library at a time
+        library = open_library(settings, store)    # client + refreshed index
+        plan = plan_for(papers, library, "Reading/2025-06", options)
+        report = apply_plan(plan, library.target, library.index)
+
+and the way back for `bib --from-zotero`: `collection_papers(library, "A/B")`.
 """
 
 from __future__ import annotations
