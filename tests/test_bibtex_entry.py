@@ -315,3 +315,12 @@ def test_titles_round_trip_to_the_same_key(title: str, style: str) -> None:
     assert re.search(r"(?<!\\)%", text) is None
     field = format_title(title, style)  # type: ignore[arg-type]
     assert title_key(latex_to_text(field.text)) == paper_title_key(title)
+
+
+@pytest.mark.parametrize("style", ["bibtex", "biblatex"])
+def test_full_width_punctuation_gets_its_space_back(style: str) -> None:
+    # Issue 10, defect 8: "Poetry：A" came out as "Poetry:A".
+    title = format_title("Poetry：A Study of 诗歌：研究", style).text  # type: ignore[arg-type]
+    assert "Poetry: A" in title and "诗歌: 研究" in title
+    assert format_title("Is it？", style).text == "Is it?"  # type: ignore[arg-type]
+    assert escape("Venue，Vol. 1", style).text == "Venue, Vol. 1"  # type: ignore[arg-type]

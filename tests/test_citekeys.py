@@ -37,7 +37,15 @@ GPT3 = Paper(title="Language Models are Few-Shot Learners", authors=("Tom B. Bro
     (Paper(title="GPT-4 Technical Report", authors=("OpenAI",), published=date(2023, 3, 15)),
      "openai2023gpt4"),
     (Paper(title="HippoMM: Memory", published=date(2025, 4, 14)), "anon2025hippomm"),
-    (Paper(title="深度学习", authors=("张三",), published=date(2024, 1, 1)), "anon2024"),
+    # CJK names and titles in pinyin, as Better BibTeX does: `anon` only without any name.
+    (Paper(title="深度学习", authors=("张三",), published=date(2024, 1, 1)), "zhangsan2024shendu"),
+    (Paper(title="Poetry：A Study", authors=("张三", "李四", "Wang Wu"), published=date(2025, 6, 1)),
+     "zhangsan2025poetry"),
+    (Paper(title="重庆的诗", authors=("欧阳娜娜",), published=date(2025, 1, 1)), "ouyangnana2025chongqing"),
+    (Paper(title="Полугруппы", authors=("Дмитрий Иванов",), published=date(2020, 1, 1)),
+     "ivanov2020polugruppy"),
+    (Paper(title="한국어 처리", authors=("김철수",), published=date(2021, 1, 1)), "gimcheolsu2021hangugeo"),
+    (Paper(title="やさしい日本語", authors=("やまだ",), published=date(2022, 1, 1)), "yamada2022yasashii"),
     (Paper(title="The", authors=("Ann Lee",)), "lee"),
 ])
 def test_default_formula(paper: Paper, key: str) -> None:
@@ -85,7 +93,9 @@ def test_bad_key_formats_say_why(template: str, message: str) -> None:
 
 
 def test_keys_are_ascii_and_safe() -> None:
-    for paper in (BERT, GPT3, Paper(title="Ça va? «Oui»!", authors=("Zoë O'Brien-Šimić",))):
+    for paper in (BERT, GPT3, Paper(title="Ça va? «Oui»!", authors=("Zoë O'Brien-Šimić",)),
+                  Paper(title="深度学习：综述 😀", authors=("张三 😀", "Ωμέγα")),
+                  Paper(title="🙂", authors=("😀",))):
         key = base_key(paper, parse_key_format("{auth}{ShortTitle3}{year}"))
         assert key.isascii()
         assert not set(key) & set(" ,{}()%#~\"'=\\")
@@ -93,7 +103,11 @@ def test_keys_are_ascii_and_safe() -> None:
 
 def test_fold_and_surname() -> None:
     assert fold_ascii("Łukasz Müller Straße Ødegård Þór æ") == "Lukasz Muller Strasse Odegard Thor ae"
-    assert fold_ascii("张三") == ""
+    assert fold_ascii("张三") == "zhangsan"
+    assert fold_ascii("Ωμέγα Ø ℝ ﬁ") == "Omega O R fi"
+    assert title_words("诗歌：研究") == ["shige", "yanjiu"]
+    assert title_words("深度学习综述") == ["shendu", "xuexi", "zongshu"]
+    assert base_key(Paper(title="🙂 Smiles", authors=("😀",))) == "anonsmiles"  # symbols are no names
     assert surname("Martin Luther King Jr.") == "King"
     assert surname("Smith, John") == "Smith"
     assert surname("Ludwig van Beethoven") == "van Beethoven"

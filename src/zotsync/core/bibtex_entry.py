@@ -228,6 +228,23 @@ def _latex_char(ch: str, style: Style, typeset: bool) -> str | None:
     return None
 
 
+# Full-width sentence punctuation, written as its ASCII form: "Poetry：A" -> "Poetry: A".
+# The full-width form carries its own spacing; the ASCII one needs a space after it.
+_FULL_WIDTH_PUNCTUATION = re.compile(r"([：，；！？])(\s*)")
+_HALF_WIDTH = {"：": ":", "，": ",", "；": ";", "！": "!", "？": "?"}
+
+
+def half_width_punctuation(text: str) -> str:
+    """`：，；！？` as `: , ; ! ?` followed by one space (none at the end of the text)."""
+    if text.isascii():
+        return text
+
+    def sub(m: re.Match[str]) -> str:
+        return _HALF_WIDTH[m[1]] + ("" if m.end() == len(text) else " ")
+
+    return _FULL_WIDTH_PUNCTUATION.sub(sub, text)
+
+
 def _escape_plain(text: str, style: Style, typeset: bool, left: list[str]) -> str:
     if text.isascii() and not any(c in _ASCII_SPECIAL for c in text):
         return text
@@ -317,6 +334,8 @@ def escape(text: str, style: Style = "bibtex", *, typeset: bool = True, math: bo
     so compatibility characters are folded to letters too. `math`: keep `$...$` math.
     """
     left: list[str] = []
+    if typeset:
+        text = half_width_punctuation(text)
     if not math or "$" not in text:
         return _escaped(_escape_plain(text, style, typeset, left), left, style)
     out: list[str] = []
@@ -406,7 +425,7 @@ def _is_sentence_case(words: list[str]) -> bool:
 
 def format_title(title: str, style: Style = "bibtex") -> Escaped:
     """Escape a title and brace the words whose case must survive; math is braced whole."""
-    text = " ".join(title.split())
+    text = " ".join(half_width_punctuation(title).split())
     left: list[str] = []
     spans = math_spans(text)
     pieces: list[tuple[bool, str]] = []  # (is_math, raw)

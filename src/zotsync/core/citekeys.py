@@ -15,9 +15,13 @@ placeholders in braces:
 
 A placeholder written with a capital (`{Auth}`, `{ShortTitle3}`) capitalises each word:
 `{auth}{ShortTitle3}{year}` -> `brownLanguageModelsFew2020`. Everything is folded to ASCII
-(Müller -> muller, Łukasz -> lukasz, ß -> ss); a part with nothing left is empty (no
-author names -> `anon`). Collisions get `a`, `b`, ... `z`, `aa`, `ab`... appended,
-compared case-insensitively (BibTeX and biber treat `Smith2020` and `smith2020` as one).
+(Müller -> muller, Łukasz -> lukasz, ß -> ss), and other scripts are transliterated:
+Chinese to pinyin as Better BibTeX does (张三 -> zhangsan, with pypinyin, which reads
+polyphonic characters from its phrase dictionary: 重庆 -> chongqing), everything else
+(kana, Hangul, Cyrillic, Greek...) with anyascii (김철수 -> gimcheolsu). A part with nothing
+left is empty; `anon` stands only for a paper with no author name at all. Collisions
+get `a`, `b`, ... `z`, `aa`, `ab`... appended, compared case-insensitively (BibTeX and
+biber treat `Smith2020` and `smith2020` as one).
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+
+from anyascii import anyascii
+from pypinyin import Style, lazy_pinyin
 
 from zotsync.core.paper import Paper
 
@@ -67,19 +75,46 @@ class KeyFormatError(ValueError):
     """A `--key-format` that cannot be used; the message says what is wrong."""
 
 
+def _is_han(ch: str) -> bool:
+    """A Chinese character (CJK Unified Ideographs and extensions, compatibility ideographs)."""
+    code = ord(ch)
+    return (0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0x20000 <= code <= 0x3134F
+            or 0xF900 <= code <= 0xFAFF)
+
+
+_HAN_RUN = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+)")
+
+
+@lru_cache(maxsize=4096)
+def _pinyin(run: str) -> str:
+    """A run of Chinese characters in pinyin without tones, syllables joined: 张三 -> zhangsan."""
+    return "".join(lazy_pinyin(run, style=Style.NORMAL, errors="ignore"))
+
+
+def _fold_char(ch: str) -> str:
+    if ch in _FOLD:
+        return _FOLD[ch]
+    decomposed = unicodedata.normalize("NFKD", ch)
+    latin = "".join(c for c in decomposed if c.isascii())
+    if latin or unicodedata.combining(ch):
+        return latin  # an accented Latin letter, a compatibility form (ﬁ, ℝ, Ａ), a lone accent
+    if not unicodedata.category(ch).startswith(("L", "N")):
+        return " "  # a symbol or an emoji says nothing in a key
+    return anyascii(ch)  # a letter of another script: its usual romanization
+
+
 def fold_ascii(text: str) -> str:
-    """Latin letters without their accents; other scripts (CJK, Greek) are dropped."""
+    """ASCII for any text: Latin letters without their accents, Chinese in pinyin, other
+    scripts romanized (see the module docstring). Keys made from it are ASCII."""
     if text.isascii():
         return text
     out: list[str] = []
-    for ch in text:
-        if ch in _FOLD:
-            out.append(_FOLD[ch])
-            continue
-        for c in unicodedata.normalize("NFKD", ch):
-            if c.isascii():
-                out.append(c)
-    return "".join(out)
+    for part in _HAN_RUN.split(text):
+        if part and _is_han(part[0]):
+            out.append(_pinyin(part))
+        else:
+            out.extend(_fold_char(ch) for ch in part)
+    return "".join(c for c in "".join(out) if c.isascii())
 
 
 def _alnum(text: str) -> str:
@@ -102,13 +137,34 @@ def surname(name: str) -> str:
     return " ".join(last)
 
 
+# Word breaks in titles besides spaces: CJK and full-width punctuation ("诗歌：研究").
+_TITLE_BREAK = re.compile(r"[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+")
+
+
+def _han_words(run: str) -> list[str]:
+    """A run of Chinese characters (written without spaces between words) as words of two
+    syllables, most Chinese words' length, in pinyin read over the whole run (so
+    polyphonic characters get their reading in context): 深度学习综述 -> shendu, xuexi, zongshu."""
+    syllables = lazy_pinyin(run, style=Style.NORMAL, errors="ignore")
+    return ["".join(syllables[i : i + 2]) for i in range(0, len(syllables), 2)]
+
+
 def title_words(title: str) -> list[str]:
     """The title's significant words, folded to ASCII letters and digits."""
     words: list[str] = []
-    for raw in title.split():
-        word = _alnum(raw)
-        if word and word.lower() not in STOPWORDS:
-            words.append(word)
+    for raw in _TITLE_BREAK.split(title):
+        pieces = [raw]
+        if not raw.isascii() and _HAN_RUN.search(raw):
+            pieces = []
+            for part in _HAN_RUN.split(raw):
+                if part and _is_han(part[0]):
+                    pieces.extend(_han_words(part))
+                elif part:
+                    pieces.append(part)
+        for piece in pieces:
+            word = _alnum(piece)
+            if word and word.lower() not in STOPWORDS:
+                words.append(word)
     return words
 
 
