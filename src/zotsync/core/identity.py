@@ -35,18 +35,29 @@ class ArxivId(NamedTuple):
     version: int | None
 
 
+# arXiv versions are small (v1, v2, ... a few dozen at most): a longer run of digits is
+# not a version (and a 5,000-digit one would not even convert to an int).
+_MAX_VERSION_DIGITS = 6
+
+
+def _version(digits: str | None) -> int | None:
+    return int(digits) if digits else None
+
+
 def _match_bare_id(text: str) -> ArxivId | None:
     m = _NEW_ID.fullmatch(text)
+    if m and m["v"] and len(m["v"]) > _MAX_VERSION_DIGITS:
+        return None
     if m:
         month = int(m["yymm"][2:])
         five_digits = len(m["num"]) == 5
         # 5-digit numbers started in 1501; 4-digit ones ended with 1412.
         if m["yymm"] < "0704" or not 1 <= month <= 12 or five_digits != (m["yymm"] >= "1501"):
             return None
-        return ArxivId(m["id"], int(m["v"]) if m["v"] else None)
+        return ArxivId(m["id"], _version(m["v"]))
     m = _OLD_ID.fullmatch(text)
-    if m:
-        return ArxivId(f"{m['archive'].lower()}/{m['num']}", int(m["v"]) if m["v"] else None)
+    if m and not (m["v"] and len(m["v"]) > _MAX_VERSION_DIGITS):
+        return ArxivId(f"{m['archive'].lower()}/{m['num']}", _version(m["v"]))
     return None
 
 

@@ -44,7 +44,7 @@ def _sniff_json(text: str) -> str | None:
         return None
     try:
         whole = json.loads(stripped)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # ValueError: also a number past 4300 digits
         # Several objects, one per line, or a broken file: JSONL starts every line with
         # "{", a broken API answer is one document (its reader names the bad line). Too
         # deeply nested to decode is broken too: the reader says so.

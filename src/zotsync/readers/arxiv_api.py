@@ -32,7 +32,7 @@ from datetime import date
 from zotsync.core.identity import arxiv_abs_url, arxiv_pdf_url, normalize_doi, parse_arxiv_id
 from zotsync.core.paper import Paper, Source
 from zotsync.errors import InputError
-from zotsync.readers.base import ReaderWarning, ReadResult, collapse, split_categories
+from zotsync.readers.base import ReaderWarning, ReadResult, collapse, small_count, split_categories
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -176,7 +176,7 @@ def journal_doi(*candidates: str | None) -> str | None:
 
 
 def _int(text: str | None) -> int | None:
-    return int(text) if text and text.strip().isdigit() else None
+    return small_count(text)
 
 
 # Tags of an API entry, read in one pass over its children (cheaper than findtext()).

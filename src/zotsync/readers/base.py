@@ -107,6 +107,58 @@ def split_categories(categories: list[str] | tuple[str, ...], primary: str | Non
     return tuple(ordered)
 
 
+# A JSON string escape for a UTF-16 surrogate: decoded alone (without its pair) it is not a
+# character and cannot be written anywhere (UTF-8, SQLite, the terminal).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+TOO_LONG_NUMBER = "holds a number too long to read (more than 4300 digits)"
+
+
+def may_hold_surrogates(text: str) -> bool:
+    """Whether JSON `text` escapes a surrogate: only then can a value hold a lone one."""
+    return _SURROGATE_ESCAPE.search(text) is not None
+
+
+def lone_surrogate(decoded: object) -> str | None:
+    """The first unpaired surrogate (as its escape, e.g. `\\ud800`) in the JSON value
+    `decoded`, else None.
+
+    A JSON string may escape half of a UTF-16 pair alone (`"\\ud800"`); Python decodes it
+    to a string no encoder accepts. Walk only what `may_hold_surrogates` flags.
+    """
+    stack: list[object] = [decoded]
+    while stack:  # no recursion: the value may be nested as deep as the decoder allows
+        value = stack.pop()
+        if isinstance(value, str):
+            found = _LONE_SURROGATE.search(value)
+            if found:
+                return f"\\u{ord(found.group()):04x}"
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return None
+
+
+# Counts a digest states (upvotes, authors, revisions) are far below this; a larger one is
+# damage, and a 5,000-digit one would not even convert (Python refuses over 4,300 digits).
+MAX_COUNT = 10**9
+
+
+def small_count(value: object) -> int | None:
+    """A count from a digest: a JSON integer or a run of ASCII digits from 0 to `MAX_COUNT`,
+    else None (absurd, negative, a float, a bool, a superscript digit...)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_COUNT)):
+            return None
+        value = int(text)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 <= value <= MAX_COUNT else None
+
+
 _AUTHOR_SEPARATOR = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
 _PARENTHESISED = re.compile(r"\([^()]*\)")
 

@@ -26,7 +26,15 @@ from typing import Any
 from zotsync.core.identity import arxiv_abs_url, arxiv_pdf_url, parse_arxiv_id
 from zotsync.core.paper import Paper, Source
 from zotsync.errors import InputError
-from zotsync.readers.base import ReaderWarning, ReadResult, collapse
+from zotsync.readers.base import (
+    TOO_LONG_NUMBER,
+    ReaderWarning,
+    ReadResult,
+    collapse,
+    lone_surrogate,
+    may_hold_surrogates,
+    small_count,
+)
 
 _NOT_WHITESPACE = re.compile(r"[^ \t\n\r]")
 _DECODER = json.JSONDecoder()
@@ -45,6 +53,11 @@ def _iso_date(value: Any) -> date | None:
         return date.fromisoformat(value.strip()[:10])
     except ValueError:
         return None
+
+
+def _upvotes(value: Any) -> int | None:
+    """A JSON integer within reason (not a string, a float, a bool or 10**300), else None."""
+    return None if isinstance(value, str) else small_count(value)
 
 
 def _authors(value: Any) -> tuple[str, ...]:
@@ -74,7 +87,6 @@ def _paper(row: Any, source: str, line: int, warnings: list[ReaderWarning]) -> P
     if title is None:
         warnings.append(ReaderWarning(source, line, f"{parsed.id} has no title; skipped"))
         return None
-    upvotes = paper.get("upvotes")
     return Paper(
         title=title,
         arxiv_id=parsed.id,
@@ -85,7 +97,7 @@ def _paper(row: Any, source: str, line: int, warnings: list[ReaderWarning]) -> P
         url=arxiv_abs_url(parsed.id),
         pdf_url=arxiv_pdf_url(parsed.id),
         ai_summary=collapse(_text(paper.get("ai_summary"))),
-        upvotes=upvotes if isinstance(upvotes, int) and not isinstance(upvotes, bool) else None,
+        upvotes=_upvotes(paper.get("upvotes")),
         sources=(Source(source, line),),
     )
 
@@ -99,6 +111,8 @@ def _decode_at(text: str, pos: int, source: str) -> tuple[Any, int]:
     except RecursionError:  # thousands of nested [ or {: the decoder gives up
         raise InputError(source, "is JSON nested too deeply to be a digest", line=_line_of(text, pos),
                          hint="pass a Hugging Face /api/daily_papers or /api/papers/<id> answer") from None
+    except ValueError:  # not a syntax error: an integer past Python's 4300-digit limit
+        raise InputError(source, TOO_LONG_NUMBER, line=_line_of(text, pos), hint=_BROKEN_HINT) from None
 
 
 def _skip_whitespace(text: str, pos: int) -> int:
@@ -168,7 +182,12 @@ def read(text: str, source: str, *, as_of: date) -> ReadResult:
         if "paper" not in single and "id" not in single:
             raise InputError(source, "is not a Hugging Face paper or daily papers list (no 'paper' or 'id')",
                              line=rows[0][1], hint="pass --format to choose another reader")
+    check_surrogates = may_hold_surrogates(text)
     for row, line in rows:
+        surrogate = lone_surrogate(row) if check_surrogates else None
+        if surrogate is not None:
+            raise InputError(source, f"has the escape {surrogate}, half of a UTF-16 pair (not a "
+                             "character)", line=line, hint=_BROKEN_HINT)
         paper = _paper(row, source, line, result.warnings)
         if paper is not None:
             result.entries.append(paper)

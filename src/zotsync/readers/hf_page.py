@@ -18,7 +18,7 @@ from datetime import date
 
 from zotsync.core.paper import Paper, Source
 from zotsync.errors import InputError
-from zotsync.readers.base import ReaderWarning, ReadResult, collapse
+from zotsync.readers.base import ReaderWarning, ReadResult, collapse, small_count
 
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
@@ -73,7 +73,7 @@ def _parse_date(line: str, as_of: date) -> tuple[date | None, int | None] | None
         return None
     when = resolve_date(_MONTHS[match["mon"][:3].lower()], int(match["day"]),
                         int(match["year"]) if match["year"] else None, as_of)
-    return when, int(match["votes"]) if match["votes"] else None
+    return when, small_count(match["votes"]) if match["votes"] else None
 
 
 class _Draft:
@@ -125,7 +125,7 @@ def read(text: str, source: str, *, as_of: date) -> ReadResult:
             if draft is None:
                 result.warnings.append(ReaderWarning(source, number, "author count without a title"))
                 continue
-            draft.author_count = int(authors["n"])
+            draft.author_count = small_count(authors["n"])
             trailer_open = True
             continue
         if line == _DOT:

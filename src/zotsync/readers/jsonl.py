@@ -25,7 +25,16 @@ from typing import Any
 from zotsync.core.identity import arxiv_abs_url, arxiv_pdf_url, parse_arxiv_id
 from zotsync.core.paper import Paper, Source
 from zotsync.errors import InputError
-from zotsync.readers.base import ReaderWarning, ReadResult, collapse, make_summary, split_categories
+from zotsync.readers.base import (
+    TOO_LONG_NUMBER,
+    ReaderWarning,
+    ReadResult,
+    collapse,
+    lone_surrogate,
+    make_summary,
+    may_hold_surrogates,
+    split_categories,
+)
 
 _HINT = "each line of a JSONL digest must be one complete JSON object: fix or delete that line"
 
@@ -98,6 +107,12 @@ def read(text: str, source: str, *, as_of: date) -> ReadResult:
         except RecursionError:  # thousands of nested [ or {: the decoder gives up
             raise InputError(source, "line is JSON nested too deeply to be a digest row",
                              line=number, hint=_HINT) from None
+        except ValueError:  # not a syntax error: an integer past Python's 4300-digit limit
+            raise InputError(source, f"line {TOO_LONG_NUMBER}", line=number, hint=_HINT) from None
+        surrogate = lone_surrogate(row) if may_hold_surrogates(line) else None
+        if surrogate is not None:
+            raise InputError(source, f"line has the escape {surrogate}, half of a UTF-16 pair "
+                             "(not a character)", line=number, hint=_HINT)
         if not isinstance(row, dict):
             raise InputError(source, f"line is a JSON {type(row).__name__}, not an object",
                              line=number, hint=_HINT)

@@ -35,7 +35,14 @@ from zotsync.core.paper import Paper, Source
 from zotsync.errors import InputError
 from zotsync.readers.arxiv_api import journal_doi
 from zotsync.readers.arxiv_feed import mail_date
-from zotsync.readers.base import ReaderWarning, ReadResult, collapse, split_authors, split_categories
+from zotsync.readers.base import (
+    ReaderWarning,
+    ReadResult,
+    collapse,
+    small_count,
+    split_authors,
+    split_categories,
+)
 
 _ID_LINE = re.compile(r"^arXiv:(?P<id>\S+)(?:\s+\(\*cross-listing\*\))?\s*$", re.IGNORECASE)
 _FIELD = re.compile(r"^(?P<key>[A-Z][A-Za-z-]*(?: \(revised v(?P<v>\d+)\))?):\s?(?P<value>.*)$")
@@ -156,7 +163,9 @@ def read(text: str, source: str, *, as_of: date) -> ReadResult:
         if found is None:
             continue
         if found["v"]:
-            block.revisions.append((int(found["v"]), found["value"]))
+            number = small_count(found["v"])
+            if number:  # an absurd version number is no revision
+                block.revisions.append((number, found["value"]))
             last_field = None
             continue
         last_field = found["key"].lower()
