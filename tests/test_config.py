@@ -115,7 +115,7 @@ def test_save_settings_edits_the_file_and_keeps_comments() -> None:
                  '[arxiv]\n# be gentle\ndelay = 5.0\n')
     path = save_settings({"api_key": "New2", "library_id": "7", "crossref_mailto": "me@example.org"})
     text = path.read_text(encoding="utf-8")
-    assert text.startswith('# my dotfile\n[zotero]\napi_key = "New2"\nurl = "https://z.example"\n'
+    assert text.startswith('# my dotfile\n[zotero]\napi_key = "New2"  # from the lab\nurl = "https://z.example"\n'
                            'library_id = "7"\n')
     assert "# be gentle\ndelay = 5.0\n" in text
     assert text.endswith('\n[crossref]\nmailto = "me@example.org"\n')

@@ -8,17 +8,17 @@ never shows it in `repr`, and `describe()` redacts it.
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import platformdirs
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
 
 from zotsync.errors import ConfigError
 from zotsync.fileio import atomic_write_text
@@ -289,63 +289,64 @@ def load_settings(
     return Settings(**values, origins=origins)
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a TOML basic string
+def _edited(text: str, updates: Mapping[str, Any], path: Path) -> str:
+    """`text` (a parsed config.toml) with `updates` set, everything else as it was.
 
-
-_TABLE_LINE = re.compile(r"^\s*\[\s*([A-Za-z0-9_-]+)\s*\]\s*(?:#.*)?$")
-_KEY_LINE = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+    tomlkit edits the document in place, so TOML's other spellings of a section stay
+    valid: dotted keys (`zotero.retries = 3` gets `zotero.api_key = ...` beside it, where a
+    `[zotero]` header would declare the table twice), inline tables, quoted keys and
+    headers. Comments, blank lines and key order are kept.
+    """
+    cannot = ConfigError(f"{path}: zotsync could not edit this file safely; it was not changed",
+                         hint="add the settings by hand (see `zotsync config`) or move the file aside "
+                              "and run `zotsync login` again")
+    try:
+        document = tomlkit.parse(text)
+        for name, value in updates.items():
+            spec = _BY_NAME[name]
+            section = document.get(spec.section)
+            if section is None:
+                if text.strip():
+                    document.add(tomlkit.nl())
+                document.add(spec.section, tomlkit.table())
+                section = document[spec.section]
+            if not isinstance(section, MutableMapping):
+                raise cannot
+            section[spec.key] = value
+        edited = document.as_string()
+    except TOMLKitError:
+        raise cannot from None
+    # The edit must mean exactly the file plus the updates: check it before writing.
+    expected = tomllib.loads(text)
+    for name, value in updates.items():
+        spec = _BY_NAME[name]
+        expected.setdefault(spec.section, {})[spec.key] = value
+    try:
+        understood = tomllib.loads(edited)
+    except tomllib.TOMLDecodeError:
+        understood = None
+    if understood != expected:
+        raise cannot
+    return edited
 
 
 def save_settings(updates: Mapping[str, Any], *, config_path: Path | None = None) -> Path:
     """Merge `updates` (setting name -> value) into config.toml, written atomically, 0600.
 
-    The file is edited, not rewritten: an updated key's line is replaced where it is,
-    a new key goes at the end of its section (a new section at the end of the file), and
-    every other line — comments included — stays as the user wrote it.
+    The file is edited, not rewritten (see `_edited`): an updated key keeps its place
+    (and its comment), a new key goes at the end of its section (a new section at the
+    end of the file), and every other line stays as the user wrote it.
     """
     path = config_path or user_config_path()
     read_config_file(path)  # refuse to edit a file that does not parse
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        lines = ["# zotsync configuration: see `zotsync config --help` and docs/configuration.md"]
-    for name, value in updates.items():
-        spec = _BY_NAME[name]
-        new_line = f"{spec.key} = {_toml_value(value)}"
-        section: str | None = None
-        section_end: int | None = None  # index after the section's last non-blank line
-        replaced = False
-        for index, line in enumerate(lines):
-            table = _TABLE_LINE.match(line)
-            if table:
-                section = table[1]
-                continue
-            key = _KEY_LINE.match(line)
-            if section == spec.section and key and key[1] == spec.key:
-                lines[index] = new_line
-                replaced = True
-                break
-            if section == spec.section and line.strip():
-                section_end = index + 1
-        if replaced:
-            continue
-        if section_end is None:
-            header = next((i for i, line in enumerate(lines)
-                           if (m := _TABLE_LINE.match(line)) and m[1] == spec.section), None)
-            if header is None:
-                lines += ["", f"[{spec.section}]"]
-                section_end = len(lines)
-            else:
-                section_end = header + 1
-        lines.insert(section_end, new_line)
+        text = "# zotsync configuration: see `zotsync config --help` and docs/configuration.md\n"
+    text = _edited(text, updates, path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, "\n".join(lines) + "\n", mode=0o600)
+        atomic_write_text(path, text, mode=0o600)
     except OSError as exc:
         raise ConfigError(f"{exc.filename or path}: cannot be written: {exc.strerror}",
                           hint="make it (or its folder) writable, or set ZOTSYNC_CONFIG to another "
