@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-import tomlkit
-from tomlkit.exceptions import TOMLKitError
 
 from zotsync.errors import ConfigError
 from zotsync.fileio import atomic_write_text
@@ -300,6 +298,9 @@ def _edited(text: str, updates: Mapping[str, Any], path: Path) -> str:
     cannot = ConfigError(f"{path}: zotsync could not edit this file safely; it was not changed",
                          hint="add the settings by hand (see `zotsync config`) or move the file aside "
                               "and run `zotsync login` again")
+    import tomlkit  # noqa: PLC0415  (only `login` edits the file: other commands never load it)
+    from tomlkit.exceptions import TOMLKitError  # noqa: PLC0415
+
     try:
         document = tomlkit.parse(text)
         for name, value in updates.items():
