@@ -20,16 +20,25 @@ The edge around the pure `core.bibscan`, `core.bibtex_entry` and `core.citekeys`
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import re
+import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import bibtexparser
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 from bibtexparser.bparser import BibTexParser
 
 from zotsync.core.bibscan import BibSyntaxError, Block, Scan, entry_fields, scan
@@ -44,8 +53,18 @@ from zotsync.core.bibtex_entry import (
 from zotsync.core.citekeys import DEFAULT_FORMAT, KeyFormat, base_key, fold_key, unique_key
 from zotsync.core.identity import doi_key, normalize_doi, parse_arxiv_id, title_fingerprint
 from zotsync.core.paper import Paper
-from zotsync.errors import InputError
-from zotsync.fileio import READ_ONLY, atomic_write_bytes
+from zotsync.errors import InputError, ZotsyncError
+from zotsync.fileio import (
+    DEFAULT_MAX_SIZE,
+    READ_ONLY,
+    Changed,
+    NotRegularFile,
+    Snapshot,
+    TooLarge,
+    atomic_write_bytes,
+    read_regular,
+    writable_target,
+)
 from zotsync.store import Store
 
 # Bump when what is extracted from a block changes: old cache rows are then ignored.
@@ -425,19 +444,31 @@ class BibText:
     encoding: str
     newline: str
     scan: Scan
+    snapshot: Snapshot | None = None  # size, mtime and hash as read: the write checks them
 
 
-def read_bib(path: Path) -> BibText:
-    """Read (or, when missing, start) a .bib; `InputError` with the line when it does not parse."""
+def read_bib(path: Path, *, max_size: int = DEFAULT_MAX_SIZE) -> BibText:
+    """Read (or, when missing, start) a .bib; `InputError` with the line when it does not parse.
+
+    Only a regular file (links followed) or a new path: a FIFO, device, socket or link
+    loop is refused before it is opened, and so never replaced either.
+    """
     shown = str(path)
-    if not path.exists():
-        if not path.parent.is_dir():
-            raise InputError(shown, "the folder does not exist", hint="create it or choose another -o")
-        return BibText(path, False, b"", "", "utf-8", "\n", Scan(()))
-    if path.is_dir():
-        raise InputError(shown, "is a folder", hint="pass a .bib file with -o")
     try:
-        data = path.read_bytes()
+        data, snapshot = read_regular(path, limit=max_size)
+    except FileNotFoundError:
+        if not path.parent.is_dir():
+            raise InputError(shown, "the folder does not exist",
+                             hint="create it or choose another -o") from None
+        return BibText(path, False, b"", "", "utf-8", "\n", Scan(()))
+    except NotRegularFile as exc:
+        if exc.kind == "a folder":
+            raise InputError(shown, "is a folder", hint="pass a .bib file with -o") from None
+        raise InputError(shown, f"{exc.strerror}; it was not changed",
+                         hint="choose a regular .bib file or a new path with -o") from None
+    except TooLarge as exc:
+        raise InputError(shown, f"{exc.strerror}; it was not changed",
+                         hint="raise input.max_size (ZOTSYNC_INPUT_MAX_SIZE) if it is right") from None
     except OSError as exc:
         raise InputError(shown, f"cannot be read: {exc.strerror}") from None
     if b"\x00" in data[:8192]:
@@ -455,7 +486,7 @@ def read_bib(path: Path) -> BibText:
         blocks = scan(text)
     except BibSyntaxError as error:
         raise _syntax_error(shown, error) from None
-    return BibText(path, True, data, text, encoding, newline, blocks)
+    return BibText(path, True, data, text, encoding, newline, blocks, snapshot)
 
 
 def _syntax_error(file: str, error: BibSyntaxError) -> InputError:
@@ -661,12 +692,26 @@ def plan_merge(papers: Sequence[Paper], bib: BibText, store: Store,
 
 
 def apply_merge(plan: MergePlan, store: Store) -> None:
-    """Write the new entries (atomically, with `<file>.bak`) and remember every key."""
+    """Write the new entries (atomically, with `<file>.bak`) and remember every key.
+
+    The file must still be as `read_bib` found it (size, mtime, content): if anything
+    wrote to it since, nothing is written and `Changed` is raised (`merge_bib` then
+    merges again into what is there now).
+    """
     if plan.added:
         try:
-            atomic_write_bytes(plan.bib.path, plan.new_bytes(), backup=plan.bib.exists)
+            late = atomic_write_bytes(plan.bib.path, plan.new_bytes(), backup=plan.bib.exists,
+                                      unchanged=plan.bib.snapshot, expect_new=not plan.bib.exists)
+            if late is not None:
+                _put_back(plan.bib.path, plan.bib.data, late)
+        except Changed:
+            raise
         except OSError as exc:
             where = exc.filename if isinstance(exc.filename, str) else str(plan.bib.path)
+            if isinstance(exc, NotRegularFile):
+                raise InputError(where, f"{exc.strerror}; nothing was written",
+                                 hint="move it aside, or choose a regular file or a new path with -o"
+                                 ) from None
             read_only = exc.strerror == READ_ONLY
             fix = ("make it writable (chmod u+w) or choose another -o" if read_only
                    else "check the folder is writable")
@@ -674,3 +719,111 @@ def apply_merge(plan: MergePlan, store: Store) -> None:
     memory = KeyMemory(store)
     memory.record([(p.key, Ident.of(p.paper)) for p in plan.present]
                   + [(a.key, Ident.of(a.paper)) for a in plan.added])
+
+
+MERGE_ATTEMPTS = 5  # merges into a file that keeps changing under us, before giving up
+
+
+def _put_back(path: Path, before: bytes, late: bytes) -> None:
+    """Another program wrote to the old file in the instant between the last check and
+    the rename: the file was `before`, its writer made it `late`. Put that write back.
+
+    An append (the common case: a script, `cat >>`) is appended again to the new file;
+    anything else is saved beside it as `<name>.conflict`, and the command says so.
+    """
+    path = writable_target(path)
+    if late.startswith(before):
+        tail = late[len(before):]
+        for _ in range(MERGE_ATTEMPTS):
+            try:
+                data, snapshot = read_regular(path)
+                joined = data + (b"" if not data or data.endswith(b"\n") else b"\n") + tail
+                again = atomic_write_bytes(path, joined, unchanged=snapshot)
+            except Changed:
+                continue
+            if again is None:
+                return
+            if not again.startswith(data):
+                late = again
+                break
+            tail = again[len(data):]
+    conflict = path.with_name(path.name + ".conflict")
+    atomic_write_bytes(conflict, late)
+    raise InputError(str(path), "another program rewrote it at the moment zotsync wrote it; its version "
+                     f"is saved as {conflict}", hint="compare the two and keep what you need")
+LOCK_WAIT = 60.0  # seconds to wait for another zotsync merging into the same file
+
+
+@contextmanager
+def bib_lock(path: Path, *, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Held while one zotsync reads, merges and writes `path`: `.<name>.lock` beside it.
+
+    Another `bib` (or the TUI's export) into the same file waits for it, then merges
+    into what the first one wrote. The lock file is removed on release; a waiter that
+    then holds a lock on the removed file tries again. Where the folder cannot hold it
+    (read-only) or flock does not exist, merges are not serialized (the write-time
+    check in `apply_merge` still stops a lost update).
+    """
+    if fcntl is None:  # pragma: no cover - not on POSIX
+        yield
+        return
+    try:
+        target = writable_target(path)
+    except OSError:  # a device, a FIFO, read-only...: refused on reading or writing, no lock
+        yield
+        return
+    lock_path = target.with_name(f".{target.name}.lock")
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        except OSError:
+            yield  # cannot lock here (read-only folder, ...): the write-time check remains
+            return
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise ZotsyncError(f"{path}: another zotsync has been merging into it for "
+                                           f"{wait:.0f} s", hint="wait for it to finish, then run "
+                                           "again (nothing was written)") from None
+                    time.sleep(0.05)
+            try:
+                same = os.fstat(fd).st_ino == lock_path.stat().st_ino
+            except FileNotFoundError:
+                same = False
+            if not same:  # the holder before us removed it: lock the file there now
+                continue
+            try:
+                yield
+            finally:
+                with contextlib.suppress(OSError):
+                    lock_path.unlink()
+            return
+        finally:
+            os.close(fd)  # also releases the flock
+
+
+def merge_bib(papers: Sequence[Paper], path: Path, store: Store, options: ExportOptions | None = None,
+              *, dry_run: bool = False, max_size: int = DEFAULT_MAX_SIZE) -> MergePlan:
+    """Plan and (unless `dry_run`) write the merge of `papers` into the .bib at `path`.
+
+    Under `bib_lock`; if the file changes between reading and the rename (an editor, a
+    script appending), the merge is made again into the new content, up to
+    `MERGE_ATTEMPTS` times; then an error, with the file as the other writer left it.
+    """
+    if dry_run:
+        return plan_merge(papers, read_bib(path, max_size=max_size), store, options)
+    with bib_lock(path):
+        for _ in range(MERGE_ATTEMPTS):
+            plan = plan_merge(papers, read_bib(path, max_size=max_size), store, options)
+            try:
+                apply_merge(plan, store)
+            except Changed:
+                continue
+            return plan
+    raise InputError(str(path), f"kept changing while zotsync merged into it ({MERGE_ATTEMPTS} tries); "
+                     "nothing was written", hint="run again when nothing else is writing it")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import Any
 import platformdirs
 
 from zotsync.errors import ConfigError
-from zotsync.fileio import atomic_write_text
+from zotsync.fileio import DEFAULT_MAX_SIZE, NotRegularFile, TooLarge, atomic_write_text, read_regular
 
 APP_NAME = "zotsync"
 
@@ -117,6 +118,30 @@ def _bool(value: Any) -> bool:
     raise ValueError("must be true or false")
 
 
+_SIZE = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>|b|bytes?|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)$",
+                   re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "byte": 1, "bytes": 1, "k": 10**3, "kb": 10**3, "kib": 2**10,
+          "m": 10**6, "mb": 10**6, "mib": 2**20, "g": 10**9, "gb": 10**9, "gib": 2**30,
+          "t": 10**12, "tb": 10**12, "tib": 2**40}
+
+
+def _size(value: Any) -> int:
+    """Bytes: a whole number, or a number and a unit ("500 MB", "2GB", "1 GiB")."""
+    if isinstance(value, bool):
+        raise ValueError("must be a size such as 1000000 or \"500 MB\"")
+    if isinstance(value, int):
+        number = value
+    else:
+        found = _SIZE.match(str(value).strip())
+        if found is None:
+            raise ValueError('must be a size such as 1000000, "500 MB" or "2 GB"')
+        amount = float(found["n"]) * _UNITS[found["unit"].lower()]
+        number = int(amount) if math.isfinite(amount) and amount < 2**62 else 2**62
+    if not 1000 <= number < 2**62:
+        raise ValueError("must be at least 1 kB (and less than 4 EB)")
+    return number
+
+
 def _path(value: Any) -> Path:
     return Path(str(value)).expanduser()
 
@@ -162,6 +187,8 @@ SETTINGS: tuple[Setting, ...] = (
             "days before fetched metadata is fetched again"),
     Setting("data_dir", "store", "dir", ("ZOTSYNC_DATA_DIR",), _path, None,
             "folder of the local SQLite store (default: the platform's user data dir)"),
+    Setting("input_max_size", "input", "max_size", ("ZOTSYNC_INPUT_MAX_SIZE",), _size, DEFAULT_MAX_SIZE,
+            "largest digest or .bib zotsync reads, in bytes or with a unit (\"500 MB\", \"2 GB\")"),
     Setting("pdf_link", "push", "pdf_link", ("ZOTSYNC_PDF_LINK",), _bool, True,
             "attach a linked URL to the arXiv PDF when pushing"),
 )
@@ -184,6 +211,7 @@ class Settings:
     crossref_mailto: str | None = None
     cache_days: int = 7
     data_dir: Path | None = None
+    input_max_size: int = DEFAULT_MAX_SIZE
     pdf_link: bool = True
     origins: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -209,12 +237,18 @@ class Settings:
         return shown
 
 
+_CONFIG_LIMIT = 1_000_000  # a config.toml is a few hundred bytes
+
+
 def read_config_file(path: Path) -> dict[str, Any]:
     """The parsed TOML, `{}` if the file does not exist."""
     try:
-        raw = path.read_bytes()
+        raw, _ = read_regular(path, limit=_CONFIG_LIMIT)
     except FileNotFoundError:
         return {}
+    except (NotRegularFile, TooLarge) as exc:
+        raise ConfigError(f"config file {path} {exc.strerror}",
+                          hint="point ZOTSYNC_CONFIG at a regular config.toml") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}",
                           hint="check its permissions") from None

@@ -16,6 +16,7 @@ from pathlib import Path
 from zotsync.core.dedup import deduplicate
 from zotsync.core.paper import Paper
 from zotsync.errors import InputError, ZotsyncError
+from zotsync.fileio import DEFAULT_MAX_SIZE, NotRegularFile, TooLarge, read_regular
 from zotsync.readers import FORMATS, ReaderWarning, reader_for, sniff
 
 
@@ -68,14 +69,20 @@ def _wide_encoding(data: bytes) -> str | None:
     return None
 
 
-def decode(data: bytes, source: str) -> str:
-    """UTF-8 text (a BOM is dropped); binary or other encodings are errors with the line."""
+def check_head(data: bytes, source: str) -> None:
+    """Refuse UTF-16/UTF-32 and binary data from its first bytes (all of `data`, or the
+    first block of stdin before the rest is read; `decode` checks the whole again)."""
     wide = _wide_encoding(data)
     if wide is not None:
         raise InputError(source, f"is {wide} text, not UTF-8", hint="re-save the file as UTF-8")
     if b"\x00" in data[:_SAMPLE]:
         raise InputError(source, "is a binary file, not a digest",
                          hint="pass a Markdown, JSON(L), XML or text digest")
+
+
+def decode(data: bytes, source: str) -> str:
+    """UTF-8 text (a BOM is dropped); binary or other encodings are errors with the line."""
+    check_head(data, source)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -84,16 +91,44 @@ def decode(data: bytes, source: str) -> str:
                          hint="re-save the file as UTF-8") from None
 
 
-def read_source(source: str) -> str:
+def too_large(source: str, error: TooLarge) -> InputError:
+    return InputError(source, str(error.strerror),
+                      hint="split it, or raise input.max_size (ZOTSYNC_INPUT_MAX_SIZE) if it is right")
+
+
+def _read_stdin(limit: int) -> bytes:
+    """Stdin up to `limit` bytes; binary data is refused from its first block, so
+    `parse - < /dev/zero` ends at once rather than at the limit."""
+    stream = sys.stdin.buffer
+    first = stream.read(min(2 * _SAMPLE, limit + 1))  # more than a sample: `whole` stays right
+    if b"\x00" in first[:_SAMPLE]:  # binary (or UTF-16: `check_head` names which) ends it now
+        check_head(first, "<stdin>")
+    rest = stream.read(limit + 1 - len(first)) if len(first) == min(2 * _SAMPLE, limit + 1) else b""
+    data = first + rest
+    if len(data) > limit:
+        raise too_large("<stdin>", TooLarge("<stdin>", None, limit))
+    return data
+
+
+def read_source(source: str, *, limit: int = DEFAULT_MAX_SIZE) -> str:
+    """The text of a digest: `-` is stdin; otherwise a regular file (links followed) of at
+    most `limit` bytes. A FIFO, device, socket or link loop is refused, never opened."""
     if source == "-":
-        return decode(sys.stdin.buffer.read(), "<stdin>")
+        return decode(_read_stdin(limit), "<stdin>")
     path = Path(source)
     try:
-        data = path.read_bytes()
+        data, _ = read_regular(path, limit=limit)
     except FileNotFoundError:
         raise InputError(source, "no such file", hint="check the path") from None
     except IsADirectoryError:
         raise InputError(source, "is a folder", hint="pass the digest files inside it") from None
+    except NotRegularFile as exc:
+        if exc.kind == "a folder":
+            raise InputError(source, "is a folder", hint="pass the digest files inside it") from None
+        raise InputError(source, str(exc.strerror),
+                         hint="save the digest to a file, or pipe it in as - (stdin)") from None
+    except TooLarge as exc:
+        raise too_large(source, exc) from None
     except PermissionError:
         raise InputError(source, "permission denied", hint="check the file's permissions") from None
     except OSError as exc:
@@ -101,8 +136,10 @@ def read_source(source: str) -> str:
     return decode(data, source)
 
 
-def load_papers(files: Sequence[str], fmt: str | None = None, *, as_of: date | None = None) -> LoadResult:
-    """Read every file with its reader and deduplicate all entries together."""
+def load_papers(files: Sequence[str], fmt: str | None = None, *, as_of: date | None = None,
+                max_size: int = DEFAULT_MAX_SIZE) -> LoadResult:
+    """Read every file with its reader and deduplicate all entries together; each file
+    (and stdin) may hold at most `max_size` bytes (the `input.max_size` setting)."""
     if list(files).count("-") > 1:  # the second read would find stdin empty
         raise ZotsyncError("stdin (-) can be given once", hint="pass - once, or save the input to a file")
     as_of = as_of or date.today()
@@ -110,7 +147,7 @@ def load_papers(files: Sequence[str], fmt: str | None = None, *, as_of: date | N
     warnings: list[ReaderWarning] = []
     formats: dict[str, str] = {}
     for source in files:
-        text = read_source(source)
+        text = read_source(source, limit=max_size)
         name = "<stdin>" if source == "-" else source
         chosen = fmt or sniff(text)
         if chosen is None:

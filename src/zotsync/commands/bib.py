@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from zotsync.bibfile import ExportOptions, MergePlan, apply_merge, plan_merge, read_bib
+from zotsync.bibfile import ExportOptions, MergePlan, merge_bib
 from zotsync.commands.common import (
     RunContext,
     as_of_option,
@@ -150,16 +150,16 @@ def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str
             raise click.UsageError('give digest FILEs, or --from-zotero --collection "A/B"')
         if collection:
             raise click.UsageError("--collection goes with --from-zotero")
-        loaded = load_papers(list(files), fmt, as_of=resolve_as_of(as_of))
+        loaded = load_papers(list(files), fmt, as_of=resolve_as_of(as_of),
+                             max_size=run.settings.input_max_size)
         report_counts(loaded, len(files))
         papers = loaded.papers
     # Zotero items are not looked up again: they are what the library says.
     papers = choose_papers(run, papers, select, enrich=enrich and not from_zotero, offline=offline)
 
     options = ExportOptions(style=style, abstract=abstract, tldr=tldr, key_format=key_format)
-    plan = plan_merge(papers, read_bib(output), run.store, options)
-    if not dry_run:
-        apply_merge(plan, run.store)
+    plan = merge_bib(papers, output, run.store, options, dry_run=dry_run,
+                     max_size=run.settings.input_max_size)
     report_plan(plan, dry_run=dry_run)
     if as_json:
         emit_json(plan_json(plan, dry_run=dry_run))

@@ -94,7 +94,7 @@ def parse(run: RunContext, files: tuple[str, ...], fmt: str | None, as_of: Any,
       zotsync parse examples/arxiv-daily-digest.md --json | jq '.[].arxiv_id'
     """
     day = resolve_as_of(as_of)
-    loaded = load_papers(list(files), fmt, as_of=day)
+    loaded = load_papers(list(files), fmt, as_of=day, max_size=run.settings.input_max_size)
     report_counts(loaded, len(files))
     papers = loaded.papers
     if enrich:

@@ -144,7 +144,8 @@ def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple
       zotsync push digest.md -c Reading --select 2506.02013,2506.02044 --tag digest
     """
     settings = run.settings
-    loaded = load_papers(list(files), fmt, as_of=resolve_as_of(as_of))
+    loaded = load_papers(list(files), fmt, as_of=resolve_as_of(as_of),
+                             max_size=run.settings.input_max_size)
     report_counts(loaded, len(files))
     papers = choose_papers(run, loaded.papers, select, enrich=enrich, offline=offline)
     options = PushOptions(tags=tuple(tags), notes=notes,

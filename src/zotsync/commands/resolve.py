@@ -79,7 +79,8 @@ def resolve(run: RunContext, files: tuple[str, ...], fmt: str | None, as_of: Any
     Example:
       zotsync resolve examples/hf-daily-papers.txt --json | jq '.[] | [.arxiv_id, .resolution]'
     """
-    loaded = load_papers(list(files), fmt, as_of=resolve_as_of(as_of))
+    loaded = load_papers(list(files), fmt, as_of=resolve_as_of(as_of),
+                             max_size=run.settings.input_max_size)
     report_counts(loaded, len(files))
     report = enrich_for_command(run, loaded.papers, offline=offline, force=force,
                                 hf_dates=[d.date() for d in hf_dates])

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from zotsync.bibfile import ExportOptions, MergePlan, apply_merge, plan_merge, read_bib
+from zotsync.bibfile import ExportOptions, MergePlan, merge_bib
 from zotsync.core.paper import Paper
 from zotsync.store import Store
 
@@ -28,9 +28,7 @@ class ExportRequest:
 
 def export_bib(papers: Sequence[Paper], request: ExportRequest, store: Store) -> MergePlan:
     options = ExportOptions(style=request.style, abstract=request.abstract, tldr=request.tldr)
-    plan = plan_merge(papers, read_bib(request.path), store, options)
-    apply_merge(plan, store)
-    return plan
+    return merge_bib(papers, request.path, store, options)
 
 
 def summary(plan: MergePlan) -> str:
