@@ -27,6 +27,7 @@ from zotsync.commands.parse import parse
 from zotsync.commands.push import push
 from zotsync.commands.resolve import resolve
 from zotsync.commands.tui import tui
+from zotsync.core.text import clean_text
 from zotsync.errors import ExitCode, StoreError, ZotsyncError, exit_code_for, redact
 from zotsync.store import damaged, is_damage
 
@@ -48,7 +49,8 @@ def _usage_error(ctx: click.Context, error: click.UsageError) -> NoReturn:
         click.echo(error.ctx.get_help() if error.ctx is not None else ctx.get_help())
         ctx.exit(ExitCode.OK)
     where = error.ctx.command_path if error.ctx is not None else ctx.command_path
-    click.echo(f"zotsync: error: {redact(error.format_message())} (see `{where} --help`)", err=True)
+    click.echo(f"zotsync: error: {clean_text(redact(error.format_message()))} (see `{where} --help`)",
+               err=True)
     ctx.exit(ExitCode.USAGE)
 
 
@@ -80,7 +82,7 @@ class ZotsyncGroup(click.Group):
         except click.UsageError as error:  # a command's options or arguments
             _usage_error(ctx, error)
         except ZotsyncError as error:
-            click.echo(f"zotsync: error: {redact(str(error))}", err=True)
+            click.echo(f"zotsync: error: {clean_text(redact(str(error)))}", err=True)
             ctx.exit(exit_code_for(error))
         except sqlite3.DatabaseError as error:  # a store read outside Store's own checks
             run = ctx.find_object(RunContext)

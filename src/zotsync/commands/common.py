@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from zotsync.config import Settings, load_settings
+from zotsync.core.text import clean_text
 from zotsync.readers import FORMATS
 from zotsync.store import Store
 
@@ -88,8 +89,9 @@ def emit_json(document: Any) -> None:
 
 
 def note(message: str) -> None:
-    """A line for the person running the command, on stderr."""
-    click.echo(message, err=True)
+    """A line for the person running the command, on stderr (never a control character,
+    also where it quotes a file: an escape sequence would rewrite the terminal)."""
+    click.echo(clean_text(message), err=True)
 
 
 def print_table(table: Any) -> None:

@@ -8,8 +8,21 @@ from datetime import date
 from typing import Any
 
 from zotsync.core.identity import paper_keys
+from zotsync.core.text import clean_text, clean_texts, has_controls
 
 SUMMARY_SECTIONS = ("motivation", "method", "result", "conclusion")
+
+
+def _clean_fields(record: object, names: tuple[str, ...]) -> None:
+    """Remove control characters from the text fields `names` of a frozen dataclass."""
+    for name in names:
+        value = getattr(record, name)
+        if value and has_controls(value):
+            object.__setattr__(record, name, clean_text(value))
+
+
+_PAPER_TEXT = ("title", "doi", "abstract", "primary_category", "url", "pdf_url", "comment",
+               "journal_ref", "ai_summary")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +49,9 @@ class Summary:
     result: str | None = None
     conclusion: str | None = None
     language: str | None = None
+
+    def __post_init__(self) -> None:
+        _clean_fields(self, ("tldr", "motivation", "method", "result", "conclusion"))
 
     @property
     def filled(self) -> int:
@@ -75,6 +91,9 @@ class Publication:
     isbn: tuple[str, ...] = ()
     publisher: str | None = None
     date: str | None = None
+
+    def __post_init__(self) -> None:
+        _clean_fields(self, ("container", "container_short", "volume", "issue", "pages", "publisher"))
 
     @property
     def year(self) -> int | None:
@@ -130,6 +149,16 @@ class Paper:
     upvotes: int | None = None
     author_count: int | None = None
     sources: tuple[Source, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        # The one place text from outside is made safe: every reader, lookup and Zotero
+        # item becomes a Paper, and nothing downstream then prints or writes a control.
+        _clean_fields(self, _PAPER_TEXT)
+        for name in ("authors", "categories"):
+            values = getattr(self, name)
+            cleaned = clean_texts(values)
+            if cleaned is not values:
+                object.__setattr__(self, name, cleaned)
 
     @property
     def year(self) -> int | None:

@@ -48,7 +48,7 @@ def _sniff_json(text: str) -> str | None:
         # Several objects, one per line, or a broken file: JSONL starts every line with
         # "{", a broken API answer is one document (its reader names the bad line). Too
         # deeply nested to decode is broken too: the reader says so.
-        lines = [ln for ln in stripped.splitlines() if ln.strip()]
+        lines = [ln for ln in stripped.split("\n") if ln.strip()]  # not splitlines: U+0085, U+2028 are text
         if len(lines) > 1 and all(ln.lstrip().startswith("{") for ln in lines[:2]):
             return "jsonl"
         return "hf-json"
