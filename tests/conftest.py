@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-pytest_plugins = ["servers.zotero_fixtures", "servers.lookup_fixtures"]
+pytest_plugins = ["servers.zotero_fixtures", "servers.lookup_fixtures", "servers.llm_fixtures"]
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 SHARED = ROOT.parent / "shared"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared not present (reference corpus only)")
 
-_OUR_VARS = ("ZOTSYNC_", "ZOTERO_")
+_OUR_VARS = ("ZOTSYNC_", "ZOTERO_", "OPENAI_")  # OPENAI_API_KEY is llm.api_key's fallback
 
 
 @pytest.fixture(autouse=True)

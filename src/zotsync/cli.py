@@ -2,7 +2,7 @@
 
 Exit codes (zotsync.errors.ExitCode): 0 done; 1 some papers failed to sync (the report
 says which); 2 bad usage or unreadable input/config; 3 Zotero refused or unreachable;
-4 arXiv/Hugging Face lookups failed; 70 internal error (a bug: please report);
+4 lookups or LLM summaries failed; 70 internal error (a bug: please report);
 130 interrupted.
 """
 
@@ -26,6 +26,7 @@ from zotsync.commands.login import login
 from zotsync.commands.parse import parse
 from zotsync.commands.push import push
 from zotsync.commands.resolve import resolve
+from zotsync.commands.summarize import summarize
 from zotsync.commands.tui import tui
 from zotsync.core.text import clean_text
 from zotsync.errors import ExitCode, StoreError, ZotsyncError, exit_code_for, redact
@@ -37,7 +38,7 @@ Exit codes:
   1    some papers were not synced (the summary says which)
   2    bad usage, or an unreadable digest, .bib or config file
   3    Zotero refused the request or could not be reached
-  4    arXiv / Hugging Face lookups failed
+  4    lookups (arXiv, Hugging Face, Crossref) or summaries (LLM) failed
   70   internal error (a bug: please report it)
   130  interrupted
 """
@@ -130,6 +131,7 @@ cli.add_command(bib)
 cli.add_command(collections)
 cli.add_command(login)
 cli.add_command(resolve)
+cli.add_command(summarize)
 cli.add_command(tui)
 
 

@@ -49,6 +49,31 @@ def _api_key(value: Any) -> str:
     return key
 
 
+def _llm_key(value: Any) -> str:
+    """An LLM API key goes into an HTTP header: printable ASCII without spaces."""
+    if not isinstance(value, str):
+        raise ValueError("must be a string (in quotes)")
+    key = value.strip()
+    if not key or not key.isascii() or not key.isprintable() or any(c.isspace() for c in key):
+        raise ValueError("has characters an API key does not have (a space, a line break, a "
+                         "non-ASCII letter?): copy it again from your provider")
+    return key
+
+
+def _text(value: Any) -> str:
+    text = str(value).strip()
+    if not text or "\n" in text:
+        raise ValueError("must be a non-empty name on one line")
+    return text
+
+
+def _concurrency(value: Any) -> int:
+    number = _count(value)
+    if not 1 <= number <= 64:
+        raise ValueError("must be a whole number from 1 to 64")
+    return number
+
+
 def _seconds(value: Any) -> float:
     number = float(value)
     if not math.isfinite(number) or number < 0 or number > 86_400:
@@ -191,6 +216,24 @@ SETTINGS: tuple[Setting, ...] = (
             "largest digest or .bib zotsync reads, in bytes or with a unit (\"500 MB\", \"2 GB\")"),
     Setting("pdf_link", "push", "pdf_link", ("ZOTSYNC_PDF_LINK",), _bool, True,
             "attach a linked URL to the arXiv PDF when pushing"),
+    Setting("push_summarize", "push", "summarize", ("ZOTSYNC_PUSH_SUMMARIZE",), _bool, False,
+            "generate missing TL;DRs with the [llm] model before pushing (as `push --summarize`)"),
+    Setting("llm_url", "llm", "url", ("ZOTSYNC_LLM_URL",), _url, None,
+            "OpenAI-compatible API base URL (requests go to {url}/chat/completions); see "
+            "docs/summaries.md"),
+    Setting("llm_model", "llm", "model", ("ZOTSYNC_LLM_MODEL",), _text, None,
+            "the model that writes TL;DRs (e.g. deepseek-chat, qwen-plus, gpt-4o-mini)"),
+    Setting("llm_api_key", "llm", "api_key", ("ZOTSYNC_LLM_API_KEY", "OPENAI_API_KEY"), _llm_key, None,
+            "the LLM server's API key, sent as `Authorization: Bearer` (none for local servers)",
+            secret=True),
+    Setting("summary_language", "llm", "language", ("ZOTSYNC_SUMMARY_LANGUAGE",), _text, "Chinese",
+            "the language TL;DRs are written in"),
+    Setting("llm_concurrency", "llm", "concurrency", ("ZOTSYNC_LLM_CONCURRENCY",), _concurrency, 4,
+            "LLM requests in flight at once (1-64)"),
+    Setting("llm_timeout", "llm", "timeout", ("ZOTSYNC_LLM_TIMEOUT",), _timeout, 120.0,
+            "seconds to wait for one LLM answer"),
+    Setting("llm_retries", "llm", "retries", ("ZOTSYNC_LLM_RETRIES",), _count, 4,
+            "retries per LLM request on rate limits (Retry-After honoured), server and network errors"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -213,6 +256,14 @@ class Settings:
     data_dir: Path | None = None
     input_max_size: int = DEFAULT_MAX_SIZE
     pdf_link: bool = True
+    push_summarize: bool = False
+    llm_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = field(default=None, repr=False)
+    summary_language: str = "Chinese"
+    llm_concurrency: int = 4
+    llm_timeout: float = 120.0
+    llm_retries: int = 4
     origins: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property

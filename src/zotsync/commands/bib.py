@@ -24,6 +24,7 @@ from zotsync.commands.parse import report_counts
 from zotsync.core.citekeys import DEFAULT_KEY_FORMAT, KeyFormat, KeyFormatError, parse_key_format
 from zotsync.core.paper import Paper
 from zotsync.inputs import load_papers
+from zotsync.summaries import attach_summaries
 from zotsync.sync import collection_papers, open_library
 
 
@@ -156,6 +157,8 @@ def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str
         papers = loaded.papers
     # Zotero items are not looked up again: they are what the library says.
     papers = choose_papers(run, papers, select, enrich=enrich and not from_zotero, offline=offline)
+    if not from_zotero:
+        papers = attach_summaries(papers, run.settings, run.store)  # `zotsync summarize`'s TL;DRs
 
     options = ExportOptions(style=style, abstract=abstract, tldr=tldr, key_format=key_format)
     plan = merge_bib(papers, output, run.store, options, dry_run=dry_run,

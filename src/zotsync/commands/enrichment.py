@@ -53,6 +53,9 @@ def _progress_on_stderr() -> Iterator[Progress | None]:
         yield update
 
 
+progress_on_stderr = _progress_on_stderr  # for the other commands that report progress
+
+
 def enrich_for_command(
     run: RunContext,
     papers: Sequence[Paper],

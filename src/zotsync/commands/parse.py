@@ -22,6 +22,7 @@ from zotsync.commands.enrichment import enrich_for_command, enrich_option, offli
 from zotsync.core.paper import Paper
 from zotsync.inputs import LoadResult, load_papers
 from zotsync.store import Sighting
+from zotsync.summaries import attach_summaries
 
 
 def report_counts(loaded: LoadResult, files: int) -> None:
@@ -100,6 +101,7 @@ def parse(run: RunContext, files: tuple[str, ...], fmt: str | None, as_of: Any,
     if enrich:
         papers = enrich_for_command(run, papers, offline=offline).papers
     store = run.store
+    papers = attach_summaries(papers, run.settings, store)  # TL;DRs `zotsync summarize` wrote
     sightings = store.earlier_sightings(papers, list(files))
     if record:
         store.record_sightings(papers, day)

@@ -41,6 +41,8 @@ class Summary:
     """The AI summary a digest carries: a TL;DR and four sections.
 
     Fields the digest left as placeholders ("Method extraction failed", ...) are None.
+    `origin` is "digest" (read from a digest or a Zotero note) or "generated" (written by
+    `model` for zotsync: `zotsync summarize`).
     """
 
     tldr: str | None = None
@@ -49,6 +51,8 @@ class Summary:
     result: str | None = None
     conclusion: str | None = None
     language: str | None = None
+    origin: str = "digest"
+    model: str | None = None
 
     def __post_init__(self) -> None:
         _clean_fields(self, ("tldr", "motivation", "method", "result", "conclusion"))
@@ -69,6 +73,8 @@ class Summary:
             "result": self.result,
             "conclusion": self.conclusion,
             "language": self.language,
+            "origin": self.origin,
+            "model": self.model,
         }
 
 
