@@ -29,8 +29,9 @@ def test_json_is_one_array_with_the_documented_fields(run_cli) -> None:  # type:
         assert paper["arxiv_id"] and paper["authors"] and paper["primary_category"]
         assert paper["abstract"]
         assert set(paper["summary"]) == {"tldr", "motivation", "method", "result", "conclusion",
-                                         "language"}
+                                         "language", "origin", "model"}
         assert paper["summary"]["language"] == "zh"
+        assert (paper["summary"]["origin"], paper["summary"]["model"]) == ("digest", None)
         assert all(paper["summary"][k] for k in ("tldr", "motivation", "method", "result", "conclusion"))
         assert len(paper["sources"]) == 2
         assert paper["seen_before"] is False
