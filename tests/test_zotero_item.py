@@ -151,6 +151,16 @@ def test_note_does_not_depend_on_which_digest_the_paper_came_from() -> None:
     assert a == b
 
 
+def test_the_note_says_which_model_wrote_a_generated_summary() -> None:
+    digest = summary_note_html(BERT.replace(summary=Summary(tldr="总结", language="zh")))
+    made = summary_note_html(BERT.replace(summary=Summary(tldr="总结", language="zh", origin="generated",
+                                                          model="deepseek-chat")))
+    assert digest is not None and made is not None
+    assert note_text(digest).endswith("AI summary from a daily paper digest, added by zotsync.")
+    assert note_text(made).endswith("AI summary written by deepseek-chat, added by zotsync.")
+    assert note_text(made).startswith("TL;DR: 总结")
+
+
 def test_no_summary_no_comment_no_note() -> None:
     assert summary_note_html(BERT) is None
 

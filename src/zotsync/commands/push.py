@@ -21,10 +21,12 @@ from zotsync.commands.common import (
 )
 from zotsync.commands.enrichment import choose_papers, enrich_option, offline_option, select_option
 from zotsync.commands.parse import report_counts
+from zotsync.commands.summarize import raise_for_report, run_summaries
 from zotsync.core.library import join_collection_path
 from zotsync.core.sync_plan import ItemAction, NoteAction, PaperPlan, Plan, PushOptions
 from zotsync.errors import SyncFailed, ZotsyncError
 from zotsync.inputs import load_papers
+from zotsync.summaries import attach_summaries, require_llm
 from zotsync.sync import Library, open_library, plan_for, push_lock
 from zotsync.sync_apply import SyncReport, apply_plan
 
@@ -120,6 +122,9 @@ def _stderr_console() -> Any:
 @click.option("--if-exists", type=click.Choice(["file", "skip"]), default="file", show_default=True,
               help="A paper already in the library: add it to the collection, or leave it.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
+@click.option("--summarize/--no-summarize", "summarize", default=None,
+              help="First write the missing TL;DRs with the [llm] model, as `zotsync summarize` "
+                   "[default: push.summarize, off].")
 @enrich_option
 @offline_option
 @format_option
@@ -128,11 +133,13 @@ def _stderr_console() -> Any:
 @pass_run
 def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple[str, ...],
          tags: tuple[str, ...], notes: bool, pdf_link: bool | None, if_exists: str, dry_run: bool,
-         enrich: bool, offline: bool, fmt: str | None, as_of: Any, as_json: bool) -> None:
+         summarize: bool | None, enrich: bool, offline: bool, fmt: str | None, as_of: Any,
+         as_json: bool) -> None:
     """Push papers from digests into a Zotero collection, never duplicating.
 
     Each paper becomes a preprint item as Zotero's arXiv translator makes it, with
-    the digest's Chinese TL;DR and sections as a child note and a link to the PDF. A
+    the digest's Chinese TL;DR and sections as a child note and a link to the PDF
+    (`--summarize`: papers without one get one from the [llm] model first). A
     paper already in the library (by arXiv ID, DOI or title, also items you added
     yourself) is filed into the collection instead; its zotsync note is updated when
     the digest's summary changed, never when you edited it in Zotero. Running the
@@ -142,8 +149,12 @@ def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple
     Examples:
       zotsync push digest.md --collection "Reading/2025-06" --dry-run
       zotsync push digest.md -c Reading --select 2506.02013,2506.02044 --tag digest
+      zotsync push examples/hf-daily-papers.txt -c "Reading/HF" --summarize
     """
     settings = run.settings
+    summarize = settings.push_summarize if summarize is None else summarize
+    if summarize and notes and not dry_run:
+        require_llm(settings)  # before any lookup: a missing setting is said at once
     loaded = load_papers(list(files), fmt, as_of=resolve_as_of(as_of),
                              max_size=run.settings.input_max_size)
     report_counts(loaded, len(files))
@@ -156,6 +167,15 @@ def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple
         raise ZotsyncError("no Zotero credentials",
                            hint="run `zotsync login` (or set ZOTERO_API_KEY and ZOTERO_LIBRARY_ID); "
                                 "--dry-run shows the plan without them")
+    summaries = None
+    if summarize and notes and not dry_run:
+        summaries = run_summaries(run, papers, force=False, offline=offline)
+        if summaries.interrupted:
+            raise KeyboardInterrupt  # nothing pushed; the summaries received are kept
+        papers = summaries.papers
+    papers = attach_summaries(papers, settings, run.store)  # also those `zotsync summarize` wrote
+    if summarize and dry_run:
+        note("dry run: no summaries generated (the plan shows the notes of summaries stored before)")
     if dry_run:
         library = open_library(settings, run.store) if has_credentials else None
         if library is None:
@@ -198,3 +218,5 @@ def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple
     if report.failed:
         raise SyncFailed(f"{len(report.failed)} of {len(report.results)} papers were not synced",
                          hint="see the reasons above; run again to retry them")
+    if summaries is not None:  # pushed; the papers whose summary failed went without a note
+        raise_for_report(summaries)

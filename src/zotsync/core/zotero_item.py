@@ -22,7 +22,8 @@ from typing import Any
 
 from zotsync.core.arxiv_categories import category_tag
 from zotsync.core.identity import arxiv_abs_url, arxiv_doi, arxiv_pdf_url
-from zotsync.core.paper import Paper, Publication
+from zotsync.core.paper import Paper, Publication, Summary
+from zotsync.core.summarize import ORIGIN_GENERATED
 
 NOTE_TAG = "zotsync:summary"
 PDF_TITLE = "arXiv PDF"
@@ -220,6 +221,15 @@ _SECTION_TITLES = (
 )
 
 
+def note_credit(summary: Summary | None) -> str:
+    """Who wrote the note's summary: the model that generated it (`zotsync summarize`), else
+    a digest. The same words whichever digest the paper came from: a note changes only
+    when its summary does."""
+    if summary is not None and summary.origin == ORIGIN_GENERATED and summary.model:
+        return f"AI summary written by {summary.model}, added by zotsync."
+    return "AI summary from a daily paper digest, added by zotsync."
+
+
 def summary_note_html(paper: Paper) -> str | None:
     """The child note's HTML: TL;DR first (it becomes the note's title in Zotero), then
     the four sections under headings and the arXiv comment.
@@ -239,9 +249,7 @@ def summary_note_html(paper: Paper) -> str | None:
         parts.append(f"<p><strong>Comment:</strong> {html.escape(paper.comment)}</p>")
     if not parts:
         return None
-    # The same words whichever digest the paper came from: a note changes only when
-    # its summary does.
-    parts.append("<p><em>AI summary from a daily paper digest, added by zotsync.</em></p>")
+    parts.append(f"<p><em>{html.escape(note_credit(summary))}</em></p>")
     return "<div>\n" + "\n".join(parts) + "\n</div>"
 
 

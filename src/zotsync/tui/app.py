@@ -34,6 +34,7 @@ from zotsync.errors import ZotsyncError, redact
 from zotsync.inputs import load_papers
 from zotsync.readers import ReaderWarning
 from zotsync.store import Store
+from zotsync.summaries import attach_summaries
 from zotsync.sync import Library, library_id, open_library, plan_for, push_lock
 from zotsync.sync_apply import SyncReport, apply_plan
 from zotsync.tui.bibexport import ExportRequest, export_bib, summary
@@ -49,6 +50,8 @@ from zotsync.tui.messages import (
     PlanReady,
     PushDone,
     PushProgress,
+    SummaryArrived,
+    SummaryProgress,
 )
 from zotsync.tui.model import PaperModel
 from zotsync.tui.recent import RecentTargets
@@ -68,6 +71,13 @@ LOGIN_HELP = (
     "Run `zotsync login` in a shell (it asks for the key and finds your user ID), or set "
     "ZOTERO_API_KEY and ZOTERO_LIBRARY_ID; then start `zotsync tui` again.\n\n"
     "The list, the detail pane and the .bib export work without it."
+)
+
+LLM_HELP = (
+    "To write the missing TL;DRs, zotsync needs an OpenAI-compatible model: set ZOTSYNC_LLM_URL "
+    "and ZOTSYNC_LLM_MODEL (and ZOTSYNC_LLM_API_KEY), or [llm] url and model in config.toml, then "
+    "start `zotsync tui` again.\n\n"
+    "docs/summaries.md lists working settings for DeepSeek, Qwen, OpenAI, Ollama and llama.cpp."
 )
 
 
@@ -122,6 +132,7 @@ class ZotsyncApp(App[None]):
         self.collections: list[Collection] = []
         self.recent: list[str] = []
         self.enriching: str | None = "waiting" if enrich else None
+        self.summarizing: str | None = None  # "3/10" while TL;DRs are being written
         self.export_request = ExportRequest(export_path or Path("references.bib"))
         self._export_papers: list[Paper] = []
         self._zotero_lock = threading.Lock()
@@ -198,6 +209,8 @@ class ZotsyncApp(App[None]):
             parts.append("Zotero: not set up (zotsync login)")
         if self.enriching:
             parts.append(f"looking up: {self.enriching}")
+        if self.summarizing:
+            parts.append(f"TL;DR: {self.summarizing}")
         with suppress(StopIteration):  # not mounted yet
             self.papers_screen.set_status("  │  ".join(parts))
 
@@ -251,10 +264,11 @@ class ZotsyncApp(App[None]):
             with self._side_store() as store:
                 report = enrich_papers(papers, self.settings, store, offline=self.offline,
                                        on_progress=progress)
+                enriched = attach_summaries(report.papers, self.settings, store)
         except Exception as error:
             self.post_message(EnrichDone(None, [], failure_of(error)))
             return
-        self.post_message(EnrichDone(report.papers, report.lines()))
+        self.post_message(EnrichDone(enriched, report.lines()))
 
     @on(Marked)
     def _marked(self, message: Marked) -> None:
@@ -304,6 +318,57 @@ class ZotsyncApp(App[None]):
                 self._mark_library(self.generation, list(self.model.papers))
         if message.lines:
             self.notify("\n".join(message.lines[:3]), title="Enrichment", timeout=5, markup=False)
+        self.refresh_status()
+
+    # -- TL;DRs: generate the missing ones (zotsync summarize) --------------------------
+
+    def action_summarize(self) -> None:
+        """Generate the TL;DRs of the selected papers (else the highlighted one) that have
+        none; each shows in the detail pane as it arrives."""
+        papers = self.model.selected_papers() or self.papers_screen.highlighted_papers()
+        if not papers:
+            return
+        if not (self.settings.llm_url and self.settings.llm_model):
+            self.push_screen(MessageScreen("No LLM configured", LLM_HELP))
+            return
+        if self.summarizing:
+            self.notify("Still writing TL;DRs; press g again when they are done", timeout=3)
+            return
+        self.summarizing = f"0/{len(papers)}"
+        self.refresh_status()
+        self._summarize(papers)
+
+    @work(thread=True, exit_on_error=False, group="summarize")
+    def _summarize(self, papers: list[Paper]) -> None:
+        from zotsync.summaries import summarize_papers  # noqa: PLC0415
+
+        def arrived(_index: int, paper: Paper) -> None:
+            self.post_message(SummaryArrived(paper))
+
+        def progress(done: int, total: int) -> None:
+            self.post_message(SummaryProgress(f"{done}/{total}"))
+
+        try:
+            with self._side_store() as store:
+                report = summarize_papers(papers, self.settings, store, on_summary=arrived,
+                                          on_progress=progress)
+        except Exception as error:
+            self.post_message(SummaryProgress(None, [str(failure_of(error))]))
+            return
+        self.post_message(SummaryProgress(None, report.lines()))
+
+    @on(SummaryArrived)
+    def _summary_arrived(self, message: SummaryArrived) -> None:
+        if self.model.update_paper(message.paper):
+            self.papers_screen.list_changed()
+
+    @on(SummaryProgress)
+    def _summary_progress(self, message: SummaryProgress) -> None:
+        self.summarizing = message.progress
+        if message.lines is not None:
+            failed = any(line.startswith(("failed:", "stopped:")) for line in message.lines)
+            self.notify("\n".join(message.lines[:4]), title="TL;DR", timeout=6, markup=False,
+                        severity="warning" if failed else "information")
         self.refresh_status()
 
     # -- push: pick, plan, review, apply, result --------------------------------------
@@ -527,8 +592,9 @@ def make_app(files: Sequence[str], *, settings: Settings, store: Store, fmt: str
              as_of: date | None = None, enrich: bool = True, offline: bool = False) -> ZotsyncApp:
     """Read the digests (errors raise before any screen is drawn) and build the app."""
     loaded = load_papers(list(files), fmt, as_of=as_of, max_size=settings.input_max_size)
+    papers = attach_summaries(loaded.papers, settings, store)  # TL;DRs `zotsync summarize` wrote
     # The papers live as long as the app: keep the collector from walking them again and
     # again (a 5,000-paper digest made full collections show up as 30-60 ms keystrokes).
     gc.freeze()
-    return ZotsyncApp(loaded.papers, settings=settings, store=store, digests=files, as_of=as_of,
+    return ZotsyncApp(papers, settings=settings, store=store, digests=files, as_of=as_of,
                       enrich=enrich, offline=offline, record=True, warnings=loaded.warnings)

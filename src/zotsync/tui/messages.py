@@ -100,3 +100,20 @@ class ExportDone(Message):
         super().__init__()
         self.plan = plan
         self.failure = failure
+
+
+class SummaryArrived(Message):
+    """A paper with the TL;DR just generated for it."""
+
+    def __init__(self, paper: Paper) -> None:
+        super().__init__()
+        self.paper = paper
+
+
+class SummaryProgress(Message):
+    """TL;DRs being written: "done/total", or None and the report's lines when finished."""
+
+    def __init__(self, progress: str | None, lines: Sequence[str] | None = None) -> None:
+        super().__init__()
+        self.progress = progress
+        self.lines = lines

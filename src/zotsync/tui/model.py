@@ -157,6 +157,17 @@ class PaperModel:
         """The selection in list order."""
         return [self.papers[i] for i in sorted(self.selected)]
 
+    def update_paper(self, paper: Paper) -> bool:
+        """Put `paper` in place of the one with its identity (a TL;DR arrived); False when
+        the list no longer has it."""
+        for index, old in enumerate(self.papers):
+            if old.identity == paper.identity:
+                self.papers[index] = paper
+                self.rows[index] = row_for(paper)
+                self.haystacks[index] = haystack_for(paper)
+                return True
+        return False
+
     # -- replacing the papers (enrichment) ---------------------------------------------
 
     def replaced(self, papers: Sequence[Paper]) -> PaperModel:

@@ -25,6 +25,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("p", "push the selection to Zotero: pick a collection, review, push"),
         ("e", "export the selection to a .bib file (merged like `zotsync bib`)"),
         ("r", "connect to Zotero again (after an error)"),
+        ("g", "write missing TL;DRs for the selection (or highlighted paper)"),
         ("?", "this help"),
         ("q", "quit"),
     )),

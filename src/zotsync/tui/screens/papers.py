@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Checkbox, Footer, Header, Input, Select, Static
 
+from zotsync.core.paper import Paper
 from zotsync.tui.widgets import DetailView, PaperList, detail_text
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class PapersScreen(Screen[None]):
         Binding("a", "select_all", "Select shown", show=False),
         Binding("c", "clear", "Clear", show=False),
         Binding("r", "app.reconnect", "Reconnect", show=False),
+        Binding("g", "app.summarize", "Generate TL;DR", show=False),
         Binding("escape", "focus_list", "List", show=False),
     ]
 
@@ -128,6 +130,10 @@ class PapersScreen(Screen[None]):
         body = detail_text(paper, in_library=index in model.in_library,
                            seen=model.seen.get(index) if index is not None else None)
         self.query_one(DetailView).show(body)
+
+    def highlighted_papers(self) -> list[Paper]:
+        index = self.paper_list.current
+        return [self.zapp.model.papers[index]] if index is not None else []
 
     def set_status(self, text: str) -> None:
         self.query_one("#status", Static).update(Text(text))
