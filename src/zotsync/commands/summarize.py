@@ -118,7 +118,8 @@ def summarize(run: RunContext, files: tuple[str, ...], select: tuple[str, ...], 
     apply_llm_options(run, model, language, concurrency)
     if not offline:
         require_llm(run.settings)  # before any lookup: a missing setting is said at once
-    loaded = load_papers(list(files), fmt, as_of=resolve_as_of(as_of))
+    loaded = load_papers(list(files), fmt, as_of=resolve_as_of(as_of),
+                         max_size=run.settings.input_max_size)
     report_counts(loaded, len(files))
     papers = choose_papers(run, loaded.papers, select, enrich=enrich, offline=offline)
     report = run_summaries(run, papers, force=force, offline=offline)
