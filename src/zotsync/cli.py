@@ -3,11 +3,12 @@
 Exit codes (zotsync.errors.ExitCode): 0 done; 1 some papers failed to sync (the report
 says which); 2 bad usage or unreadable input/config; 3 Zotero refused or unreachable;
 4 lookups or LLM summaries failed; 70 internal error (a bug: please report);
-130 interrupted.
+130 interrupted; 141 stdout's reader went away (`| head`), ended quietly.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import sys
@@ -41,7 +42,17 @@ Exit codes:
   4    lookups (arXiv, Hugging Face, Crossref) or summaries (LLM) failed
   70   internal error (a bug: please report it)
   130  interrupted
+  141  the output's reader went away (`zotsync ... | head`)
 """
+
+
+def _stdout_gone() -> None:
+    """The reader of stdout went away: end quietly, as Unix tools do. Later writes (and the
+    interpreter's last flush) go to /dev/null instead of raising again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError):
+        os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _usage_error(ctx: click.Context, error: click.UsageError) -> NoReturn:
@@ -95,6 +106,9 @@ class ZotsyncGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("zotsync: interrupted", err=True)
             ctx.exit(ExitCode.INTERRUPTED)
+        except BrokenPipeError:  # `zotsync ... | head` has read enough
+            _stdout_gone()
+            ctx.exit(ExitCode.PIPE_CLOSED)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as error:  # a bug: one line, the traceback only on request

@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     NETWORK = 4  # arXiv / Hugging Face lookups failed
     INTERNAL = 70  # a bug in zotsync: please report it
     INTERRUPTED = 130  # Ctrl-C
+    PIPE_CLOSED = 141  # stdout's reader went away (`| head`): 128 + SIGPIPE, as Unix tools end
 
 
 class ZotsyncError(Exception):

@@ -99,5 +99,9 @@ def print_table(table: Any) -> None:
     output is piped or the terminal is narrow; a wider terminal is used in full)."""
     from rich.console import Console  # noqa: PLC0415  (rich only when a table is printed)
 
+    class TableConsole(Console):
+        def on_broken_pipe(self) -> None:  # rich would exit 1: let the CLI end as for any write
+            raise BrokenPipeError
+
     width = max(100, shutil.get_terminal_size((100, 24)).columns)
-    Console(soft_wrap=False, width=width).print(table)
+    TableConsole(soft_wrap=False, width=width).print(table)
