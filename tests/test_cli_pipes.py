@@ -18,7 +18,7 @@ def run_into_closed_pipe(*args: str) -> subprocess.CompletedProcess[str]:
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        return subprocess.run([sys.executable, "-m", "zotsync", *args], stdout=write_end,  # noqa: S603
+        return subprocess.run([sys.executable, "-m", "zotsync", *args], stdout=write_end,
                               stderr=subprocess.PIPE, text=True, timeout=60, check=False,
                               env={**os.environ, "ZOTSYNC_DEBUG": ""})
     finally:

@@ -372,3 +372,54 @@ async def test_one_paper_into_a_slashed_name_and_long_paths(zotero_emu: ZoteroEm
         assert app.screen.plan.collection_key == "AAAAAAAA"
         title = shown(app.screen.query_one("#review-title", Label))
         assert title == "Review: 1 paper into 2025\\/06 (My Library)"
+
+
+async def test_a_new_collection_path_nests_as_push_c_does(zotero_emu: ZoteroEmulator, tmp_path: Path) -> None:
+    """`n` then `Reading/2025-06` made one top-level collection named "Reading/2025-06"
+    (the review said `Reading\\/2025-06`); `push -c` nests. The dialog shows what it adds."""
+    zotero_emu.seed_collections(collections=[{"key": "AAAAAAAA", "name": "Reading"}])
+    app = make_tui(tmp_path, emu=zotero_emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("space", "p")
+        await settle(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, NameDialog)
+        await pilot.press(*"Reading/2025-06/a\\/b")
+        await pilot.pause()
+        preview = shown(dialog.query_one("#new-preview", Static)).splitlines()
+        assert preview == ["Reading  exists", "  └ 2025-06  new", "    └ a/b  new"]
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CollectionPicker)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        assert review.plan.collection_path == ("Reading", "2025-06", "a/b")
+        assert [step.name for step in review.plan.new_collections] == ["2025-06", "a/b"]
+        assert "into Reading/2025-06/a\\/b (My Library)" in shown(review.query_one("#review-title", Label))
+
+
+async def test_toggles_read_without_colour(tmp_path: Path) -> None:
+    """"▐X▌ Hide in library" looked ticked when off, and so did the export's options and
+    styles: the state was in the colour alone."""
+    from textual.widgets import Checkbox, RadioButton
+
+    app = make_tui(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        hide = app.screen.query_one("#hide", Checkbox)
+        assert str(hide.render()).startswith("[ ] Hide in library")
+        await pilot.press("h")
+        await pilot.pause()
+        assert str(hide.render()).startswith("[x] Hide in library")
+        await pilot.press("space", "e")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ExportScreen)
+        drawn = {b.id: str(b.render()).strip() for b in screen.query(RadioButton)}
+        assert drawn == {"style-bibtex": "(•) bibtex", "style-biblatex": "( ) biblatex"}
+        assert str(screen.query_one("#bib-abstract", Checkbox).render()).startswith("[ ] Include")

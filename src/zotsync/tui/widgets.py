@@ -10,11 +10,13 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widgets import Checkbox, RadioButton
 
 from zotsync.core.paper import SUMMARY_SECTIONS, Paper
 from zotsync.store import Sighting
@@ -226,6 +228,26 @@ class PaperList(ScrollView, can_focus=True):
             flag_style = style + self.get_component_rich_style(component, partial=True)
             segments.append(Segment(flag if on else "·", flag_style if on else dim))
         return Strip(segments).crop_extend(0, width, style)
+
+
+# -- toggles that read without colour --------------------------------------------------
+
+
+class TickBox(Checkbox):
+    """A checkbox drawn `[x]` when on and `[ ]` when off: Textual's `▐X▌` shows the state by
+    colour alone (it looked ticked when off, and without colour it is unreadable)."""
+
+    @property
+    def _button(self) -> Content:
+        return Content.assemble(("[x]" if self.value else "[ ]", self.get_visual_style("toggle--button")))
+
+
+class RadioChoice(RadioButton):
+    """A radio button drawn `(•)` when chosen and `( )` when not (not by colour alone)."""
+
+    @property
+    def _button(self) -> Content:
+        return Content.assemble(("(•)" if self.value else "( )", self.get_visual_style("toggle--button")))
 
 
 # -- the detail pane -------------------------------------------------------------------

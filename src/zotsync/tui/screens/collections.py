@@ -3,8 +3,9 @@ and new collections (created by the push, after the review: nothing is written h
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -19,7 +20,7 @@ from textual.widgets import Button, Footer, Input, Label, OptionList, Static, Tr
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
-from zotsync.core.library import Collection, join_collection_path, split_collection_path
+from zotsync.core.library import Collection, join_collection_path, name_problem, split_collection_path
 
 MAX_NAME = 255
 NAME_DIALOG_TEXT = 54  # the name dialog's width (60, zotsync.tcss) less its border and padding
@@ -72,14 +73,18 @@ class CollectionTree(Tree[Target]):
             self.notify("Choose a collection, or press n to create one", severity="warning", timeout=4)
 
 
-class NameDialog(ModalScreen[str | None]):
-    """Ask for a new collection's name."""
+class NameDialog(ModalScreen[list[str] | None]):
+    """Ask for a new collection: a name, or a path ("Reading/2025-06", read as `push -c`
+    reads it: `\\/` keeps a slash in a name). Shows the tree it will add under the parent
+    before it is created; dismissed with the names, outermost first."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, parent: str) -> None:
+    def __init__(self, parent: str, existing: Callable[[Sequence[str]], int] | None = None) -> None:
         super().__init__()
         self.parent_label = parent
+        # how many of the leading names already exist under the parent
+        self.existing = existing or (lambda _names: 0)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="name-dialog", classes="dialog"):
@@ -87,20 +92,59 @@ class NameDialog(ModalScreen[str | None]):
             lead = "New collection in "
             parent = ellipsize_start(self.parent_label, NAME_DIALOG_TEXT - len(lead))
             yield Label(Text.assemble(lead, (parent, "bold")))
-            yield Input(placeholder="Name", id="new-name", max_length=MAX_NAME)
-            yield Static("enter create · esc cancel", classes="hint")
+            yield Input(placeholder="Name, or a path: Reading/2025-06", id="new-name",
+                        max_length=MAX_NAME * 4)
+            yield Static(id="new-preview")
+            yield Static("enter create · / nests · esc cancel", classes="hint")
         yield Footer()  # this dialog's keys, not the paper list's
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
+        self._preview("")
+
+    def preview_text(self, value: str) -> Text:
+        """The tree the path adds under the parent, one line per level, marked new or existing."""
+        names = split_collection_path(value)
+        if not names:
+            return Text("")
+        have = self.existing(names)
+        text = Text()
+        for depth, name in enumerate(names):
+            problem = name_problem(name)
+            text.append("  " * depth + ("└ " if depth else ""))
+            text.append(ellipsize_start(name, max(NAME_DIALOG_TEXT - 2 * depth - 12, 8)), style="bold")
+            if problem:
+                text.append(f"  {problem}", style="red")
+            elif depth < have:
+                text.append("  exists", style="dim")
+            else:
+                text.append("  new", style="green")
+            text.append("\n")
+        text.rstrip()
+        return text
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        self._preview(event.value)
+
+    def _preview(self, value: str) -> None:
+        preview = self.query_one("#new-preview", Static)
+        text = self.preview_text(value)
+        preview.update(text)
+        preview.display = bool(text.plain)
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
-        name = event.value.strip()
-        if not name:
+        names = split_collection_path(event.value)
+        if not names:
             self.notify("A collection needs a name", severity="warning")
             return
-        self.dismiss(name)
+        for name in names:
+            problem = name_problem(name)
+            if problem:
+                self.notify(f"{name!r} {problem}", severity="warning", markup=False)
+                return
+        self.dismiss(names)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -263,25 +307,46 @@ class CollectionPicker(ModalScreen[str | None]):
         target = node.data or Target(())
         parent = join_collection_path(target.path) if target.path else self.library_label
 
-        def created(name: str | None) -> None:
-            if name:
-                self._add_new(node, name)
+        def created(names: list[str] | None) -> None:
+            if names:
+                self._add_new(node, names)
 
-        self.app.push_screen(NameDialog(parent), created)
+        self.app.push_screen(NameDialog(parent, partial(self._existing_depth, node)), created)
 
-    def _add_new(self, parent: TreeNode[Target], name: str) -> None:
-        tree = self.query_one(CollectionTree)
+    def _child_named(self, parent: TreeNode[Target], name: str) -> TreeNode[Target] | None:
         self._populate(parent)
-        existing = next((c for c in parent.children if c.data and c.data.path[-1] == name), None)
-        if existing is not None:
-            self.notify(f"{name!r} is already there: it is highlighted", timeout=3, markup=False)
-            child = existing
-        else:
-            target = parent.data or Target(())
-            self._new.setdefault(target.path, []).append(name)
-            data = Target((*target.path, name), new=True)
-            child = parent.add(self._label(data), data, allow_expand=False)
-            parent.allow_expand = True
-        parent.expand()
+        return next((c for c in parent.children if c.data and c.data.path[-1] == name), None)
+
+    def _existing_depth(self, parent: TreeNode[Target], names: Sequence[str]) -> int:
+        """How many of `names`, from the first, are already in the tree below `parent`."""
+        node = parent
+        for depth, name in enumerate(names):
+            child = self._child_named(node, name)
+            if child is None:
+                return depth
+            node = child
+        return len(names)
+
+    def _add_new(self, parent: TreeNode[Target], names: Sequence[str]) -> None:
+        """Add the path `names` below `parent`: existing levels are walked into, the rest
+        added as new; the last one is highlighted."""
+        tree = self.query_one(CollectionTree)
+        node = parent
+        added = False
+        for name in names:
+            child = self._child_named(node, name)
+            if child is None:
+                target = node.data or Target(())
+                self._new.setdefault(target.path, []).append(name)
+                data = Target((*target.path, name), new=True)
+                child = node.add(self._label(data), data, allow_expand=False)
+                self._populated.add(child.id)  # nothing under it but what is added here
+                node.allow_expand = True
+                added = True
+            node.expand()
+            node = child
+        if not added:
+            path = join_collection_path(names)
+            self.notify(f"{path!r} is already there: it is highlighted", timeout=3, markup=False)
         tree.focus()
-        self.call_after_refresh(tree.move_cursor, child)
+        self.call_after_refresh(tree.move_cursor, node)

@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, RadioSet, Static
 
 from zotsync.tui.bibexport import STYLES, ExportRequest
+from zotsync.tui.widgets import RadioChoice, TickBox
 
 
 def path_problem(path: Path) -> str | None:
@@ -50,12 +51,12 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
                 yield Label("Style", classes="field")
                 with RadioSet(id="bib-style", compact=True):
                     for style in STYLES:
-                        yield RadioButton(style, value=style == self.request.style, id=f"style-{style}",
+                        yield RadioChoice(style, value=style == self.request.style, id=f"style-{style}",
                                           compact=True)
             with Vertical(id="bib-options"):
-                yield Checkbox("Include the abstract", self.request.abstract, id="bib-abstract",
+                yield TickBox("Include the abstract", self.request.abstract, id="bib-abstract",
                                compact=True)
-                yield Checkbox("Keep the TL;DR (annote)", self.request.tldr, id="bib-tldr", compact=True)
+                yield TickBox("Keep the TL;DR (annote)", self.request.tldr, id="bib-tldr", compact=True)
             with Horizontal(classes="buttons"):
                 yield Button("Export", id="export-go", variant="primary")
                 yield Button("Cancel", id="export-cancel")

@@ -14,7 +14,7 @@ from textual.timer import Timer
 from textual.widgets import Checkbox, Footer, Header, Input, Select, Static
 
 from zotsync.core.paper import Paper
-from zotsync.tui.widgets import DetailView, PaperList, detail_text
+from zotsync.tui.widgets import DetailView, PaperList, TickBox, detail_text
 
 if TYPE_CHECKING:
     from zotsync.tui.app import ZotsyncApp
@@ -69,7 +69,7 @@ class PapersScreen(Screen[None]):
             yield search
             yield Select(self._category_options(), allow_blank=False, value=ALL, id="category",
                          compact=True)
-            yield Checkbox("Hide in library", id="hide", compact=True)
+            yield TickBox("Hide in library", id="hide", compact=True)
         with Horizontal(id="body"):
             yield PaperList(model, id="papers")
             yield DetailView(id="detail")
