@@ -1,22 +1,27 @@
 #!/usr/bin/env python3
 """Real-terminal check of `zotsync tui`: run it in tmux, drive it with the keyboard, read the screen.
 
-    python scripts/tui_tmux_check.py [--keep] [--verbose]
+    python scripts/tui_tmux_check.py [--size 80x24] [--keep] [--verbose]
 
 Starts the Zotero Web API emulator (tests/servers) on 127.0.0.1, opens the TUI on
-examples/arxiv-daily-digest.md in a detached tmux session of 100x30 on its own tmux
-server (`-L`, so no other tmux is touched), and does what the issue's "done when" says
-with send-keys alone: select 3 papers, create the collection Reading/2025-06, review,
-push, see the result. It reads the screen with capture-pane between steps (waiting for
-text only that step produces) and finally checks the emulator holds exactly those 3
-preprints with their Chinese TL;DR notes in Reading/2025-06. Exit status 0 when all
+examples/arxiv-daily-digest.md in a detached tmux session (80x24 unless --size says
+otherwise) on its own tmux server (`-L`, so no other tmux is touched), and does what
+the issue's "done when" says with send-keys alone: select 3 papers, create the
+collection Reading/2025-06 (typed as one path in the new-collection dialog, checked
+against the tree it shows), review, push, see the result; on the way it checks that
+the picker's buttons and the review's titles are on screen. It reads the screen with
+capture-pane between steps (waiting for text only that step produces) and finally checks
+the emulator holds exactly those 3 preprints with their Chinese TL;DR notes in
+Reading/2025-06. Exit status 0 when all
 holds, 1 otherwise (with the last screen), 2 when tmux is missing.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -32,7 +37,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from servers.zotero_emulator import ZoteroEmulator  # noqa: E402
 
 DIGEST = ROOT / "examples" / "arxiv-daily-digest.md"
-WIDTH, HEIGHT = 100, 30
+WIDTH, HEIGHT = 80, 24
 KEY = "ZsWriteKey4TmuxCheck0001"
 
 
@@ -58,9 +63,9 @@ class Terminal:
             raise Failed(f"tmux {' '.join(args[:2])} failed: {result.stderr.strip()}")
         return result.stdout
 
-    def start(self, command: str) -> None:
+    def start(self, command: str, width: int, height: int) -> None:
         # remain-on-exit: the last screen stays readable after the app ends (or crashes)
-        self.tmux("new-session", "-d", "-s", self.session, "-x", str(WIDTH), "-y", str(HEIGHT), command,
+        self.tmux("new-session", "-d", "-s", self.session, "-x", str(width), "-y", str(height), command,
                   ";", "set-option", "-t", self.session, "remain-on-exit", "on")
 
     def capture(self) -> str:
@@ -79,6 +84,16 @@ class Terminal:
                 pass  # the session may be starting or gone
             time.sleep(0.1)
         raise Failed(f"waited {timeout:.0f} s for {text!r}")
+
+    def wait_for_line(self, pattern: str, timeout: float = 20.0) -> None:
+        """Wait for a line of the screen to match the regular expression `pattern`."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with contextlib.suppress(Failed):  # the session may be starting or gone
+                if any(re.search(pattern, line) for line in self.capture().splitlines()):
+                    return
+            time.sleep(0.1)
+        raise Failed(f"waited {timeout:.0f} s for a line like {pattern!r}")
 
     def wait_gone(self, text: str, timeout: float = 20.0) -> None:
         end = time.monotonic() + timeout
@@ -122,20 +137,18 @@ def drive(term: Terminal) -> None:
     term.wait_for("3 selected")
     term.keys("p")
     term.wait_for("into which collection?")
+    term.wait_for_line(r"│ .*Use +New… +Cancel .*│")  # the picker fits: its buttons, inside the dialog
     term.keys("n")
     term.wait_for("New collection in")
-    term.type("Reading")
-    term.wait_for("▊  Reading")  # typed into the name field (no key lost)
-    term.keys("Enter")
-    term.wait_for("Reading  new")
-    term.keys("n")
-    term.wait_for("New collection in Reading")
-    term.type("2025-06")
-    term.wait_for("▊  2025-06")
+    term.type("Reading/2025-06")
+    term.wait_for("└ 2025-06  new")  # the tree the path adds: typed whole (no key lost), nested
+    if "Reading  new" not in term.screen:
+        raise Failed("the new-collection dialog does not show Reading as new")
     term.keys("Enter")
     term.wait_for("2025-06  new")
     term.keys("Enter")
     term.wait_for("Review: 3 papers into Reading/2025-06")
+    term.wait_for("Identifying interactions across")  # a readable Title column
     for line in ("2  collections to create", "3  items to create", "3  notes to create"):
         if line not in term.screen:
             raise Failed(f"the review does not say {line!r}")
@@ -180,7 +193,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="leave the tmux session for a look")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--size", default=f"{WIDTH}x{HEIGHT}", help="the terminal, WIDTHxHEIGHT")
     args = parser.parse_args()
+    width, height = (int(n) for n in args.size.lower().split("x"))
     tmux = shutil.which("tmux")
     if tmux is None:
         print("tui_tmux_check: tmux is not installed", file=sys.stderr)
@@ -208,7 +223,7 @@ def main() -> int:
         try:
             term.status_file = Path(home) / "exit-status"
             status_to = shlex.quote(str(term.status_file))
-            term.start(f"cd {shlex.quote(str(ROOT))} && {command}; echo $? > {status_to}")
+            term.start(f"cd {shlex.quote(str(ROOT))} && {command}; echo $? > {status_to}", width, height)
             drive(term)
             check_library(emu)
         except (Failed, subprocess.TimeoutExpired) as error:
@@ -217,7 +232,7 @@ def main() -> int:
         finally:
             if not args.keep:
                 term.stop()
-    print(f"tui_tmux_check: ok ({WIDTH}x{HEIGHT}, 3 papers pushed to Reading/2025-06 with their notes)")
+    print(f"tui_tmux_check: ok ({width}x{height}, 3 papers pushed to Reading/2025-06 with their notes)")
     return 0
 
 

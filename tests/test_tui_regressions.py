@@ -423,3 +423,56 @@ async def test_toggles_read_without_colour(tmp_path: Path) -> None:
         drawn = {b.id: str(b.render()).strip() for b in screen.query(RadioButton)}
         assert drawn == {"style-bibtex": "(•) bibtex", "style-biblatex": "( ) biblatex"}
         assert str(screen.query_one("#bib-abstract", Checkbox).render()).startswith("[ ] Include")
+
+
+def on_screen(app: ZotsyncApp, selector: str, within: str | None = None) -> bool:
+    """Whether the widget is wholly shown: on the screen, and inside `within`'s content."""
+    widget = app.screen.query_one(selector)
+    region = widget.region
+    box = app.screen.query_one(within).content_region if within else app.screen.region
+    return bool(region.width and region.height) and box.contains_region(region) \
+        and app.screen.region.contains_region(region)
+
+
+async def test_everything_fits_80x24_and_reflows(zotero_emu: ZoteroEmulator, tmp_path: Path) -> None:
+    """At 80x24 the picker's hint and Use/New/Cancel were off-screen (Tab went into invisible
+    buttons), the review's Title column was ~7 cells and the list's ~17, with no Date column."""
+    zotero_emu.seed_collections(collections=[{"key": "AAAAAAAA", "name": "Reading"}])
+    app = make_tui(tmp_path, emu=zotero_emu)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.resize_terminal(80, 24)  # and it reflows when resized
+        await settle(app, pilot)
+        papers = app.screen.query_one(PaperList)
+        header = papers.render_lines(Region(0, 0, papers.scrollable_content_region.width, 1))[0].text
+        assert "Date" in header
+        assert header.index("Cat.") - header.index("Title") >= 30  # the title column
+        detail = app.screen.query_one("#detail")
+        assert detail.region.y > papers.region.y and detail.region.width >= 70  # under the list
+
+        await pilot.press("space", "p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CollectionPicker)
+        for selector in ("#use", "#new", "#cancel", "#tree", "#collection-search", ".hint"):
+            assert on_screen(app, selector, "#picker"), selector
+        seen = set()
+        for _ in range(6):  # Tab only reaches what is shown
+            await pilot.press("tab")
+            focused = app.focused
+            assert focused is not None and on_screen(app, f"#{focused.id}", "#picker"), focused
+            seen.add(focused.id)
+        assert {"use", "new", "cancel"} <= seen
+
+        await pilot.press("escape", "p")
+        await settle(app, pilot)
+        await pilot.press("down", "enter")  # Reading
+        await settle(app, pilot)
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        for selector in ("#confirm", "#back", "#review-table", "#review-counts"):
+            assert on_screen(app, selector), selector
+        narrow = review.query_one(DataTable).ordered_columns[3].width
+        assert narrow >= 30
+        await pilot.resize_terminal(140, 40)
+        await settle(app, pilot)
+        assert review.query_one(DataTable).ordered_columns[3].width > narrow + 10

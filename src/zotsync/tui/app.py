@@ -19,7 +19,7 @@ from contextlib import contextmanager, suppress
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 from textual import on, work
 from textual.app import App
@@ -63,6 +63,7 @@ from zotsync.tui.screens.progress import ProgressScreen, ResultScreen
 from zotsync.tui.screens.review import ReviewScreen
 
 LibraryOpener = Callable[[Settings, Store], Library]
+ScreenT = TypeVar("ScreenT", bound=Screen[Any])
 LibraryState = Literal["not set up", "reading", "ready", "unavailable"]
 
 LOGIN_HELP = (
@@ -98,6 +99,10 @@ class ZotsyncApp(App[None]):
     TITLE = "zotsync"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+c", "quit", "Quit", show=False)]
+    # Screen classes the layout follows (zotsync.tcss): below 110 columns the detail pane
+    # goes under the list; below 32 rows the dialogs drop their spacing (80x24 fits).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012 - Textual's type
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # noqa: RUF012
 
     def __init__(
         self,
@@ -150,7 +155,29 @@ class ZotsyncApp(App[None]):
     # -- set-up ------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[None]:
-        return PapersScreen()
+        return self.fitted(PapersScreen())
+
+    def fitted(self, screen: ScreenT) -> ScreenT:
+        """`screen` with the breakpoint classes of the terminal's size already set: Textual
+        sets them on the first resize event, after a first paint in the wide layout (at 80x24
+        the picker showed without its buttons for a moment)."""
+        width, height = self.size
+        for breakpoints, size in ((self.HORIZONTAL_BREAKPOINTS or [], width),
+                                  (self.VERTICAL_BREAKPOINTS or [], height)):
+            current = max((b for b in breakpoints if b[0] <= size), default=None)
+            for _, name in breakpoints:
+                screen.set_class(current is not None and name == current[1], name)
+        return screen
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(screen, Screen):
+            self.fitted(screen)
+        return super().push_screen(screen, *args, **kwargs)
+
+    def switch_screen(self, screen: Any) -> Any:
+        if isinstance(screen, Screen):
+            self.fitted(screen)
+        return super().switch_screen(screen)
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._start_background)  # after the first paint

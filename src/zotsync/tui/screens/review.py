@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -25,7 +26,7 @@ NOTE_TEXT = {
     NoteAction.CREATE: "create",
     NoteAction.UPDATE: "update",
     NoteAction.LEAVE: "unchanged",
-    NoteAction.KEEP_EDITED: "kept (edited in Zotero)",
+    NoteAction.KEEP_EDITED: "edited: kept",  # short: the counts say "edited in Zotero (kept)"
     NoteAction.NONE: "-",
 }
 
@@ -58,6 +59,15 @@ def plan_summary(plan: Plan) -> Text:
     return text
 
 
+class ReviewTable(DataTable[object]):
+    """The plan's rows; the screen lays the columns out again when the table's width changes."""
+
+    def on_resize(self) -> None:
+        screen = self.screen
+        if isinstance(screen, ReviewScreen):
+            screen.call_after_refresh(screen.fill_table)
+
+
 class ReviewScreen(Screen[bool]):
     """Dismissed with True to push, False to go back."""
 
@@ -65,6 +75,8 @@ class ReviewScreen(Screen[bool]):
         Binding("p", "confirm", "Push"),
         Binding("escape", "back", "Back"),
     ]
+
+    _title_width = 0
 
     def __init__(self, plan: Plan, *, library: str) -> None:
         super().__init__()
@@ -82,7 +94,7 @@ class ReviewScreen(Screen[bool]):
                                       f" ({self.library_label})"), id="review-title")
             with Horizontal(id="review-body"):
                 yield Static(plan_summary(plan), id="review-counts")
-                yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
+                yield ReviewTable(id="review-table", cursor_type="row", zebra_stripes=True)
             yield Static("Nothing has been written yet. p push · esc back", classes="hint")
             with Horizontal(classes="buttons"):
                 yield Button("Push", id="confirm", variant="primary", disabled=not plan.writes)
@@ -90,13 +102,32 @@ class ReviewScreen(Screen[bool]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.fill_table()
+        (self.query_one("#confirm", Button) if self.plan.writes else self.query_one(DataTable)).focus()
+
+    def fill_table(self) -> None:
+        """The rows, with the Title column taking the width the others leave (it shrank to a
+        few characters at 80 columns); laid out again when the terminal is resized."""
         table = self.query_one(DataTable)
-        table.add_columns("Item", "Note", "arXiv", "Title")
-        for paper in self.plan.papers:
-            table.add_row(ACTION_TEXT[paper.action], NOTE_TEXT[paper.note],
-                          Text(paper.paper.label if paper.paper.arxiv_id or paper.paper.doi else "-"),
-                          Text(" ".join(paper.paper.title.split())))
-        (self.query_one("#confirm", Button) if self.plan.writes else table).focus()
+        rows = [(ACTION_TEXT[p.action], NOTE_TEXT[p.note],
+                 p.paper.label if p.paper.arxiv_id or p.paper.doi else "-", " ".join(p.paper.title.split()))
+                for p in self.plan.papers]
+        fixed = [max([cell_len(header), *(cell_len(r[i]) for r in rows)]) for i, header in
+                 enumerate(("Item", "Note", "arXiv"))]
+        room = table.scrollable_content_region.width or table.size.width
+        title = max(room - sum(fixed) - 2 * 4 - 1, 12)  # each column has 1 cell of padding a side
+        if self._title_width == title and table.row_count == len(rows):
+            return
+        self._title_width = title
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        for header, width in zip(("Item", "Note", "arXiv"), fixed, strict=True):
+            table.add_column(header, width=width)
+        table.add_column("Title", width=title)
+        for item, note, label, text in rows:
+            table.add_row(item, note, Text(label), Text(text, no_wrap=True, overflow="ellipsis"))
+        if rows:
+            table.move_cursor(row=min(cursor, len(rows) - 1))
 
     @on(Button.Pressed, "#confirm")
     def action_confirm(self) -> None:
