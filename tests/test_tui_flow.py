@@ -113,7 +113,8 @@ async def test_cancel_mid_push_leaves_whole_papers(zotero_emu: ZoteroEmulator, t
     papers = [Paper(title=f"Paper {i}", arxiv_id=f"2506.{i:05d}", authors=("Ada Lovelace",),
                     summary=Summary(f"总结 {i}", language="zh")) for i in range(40)]
     app = make_tui(tmp_path, emu=zotero_emu, papers=papers)
-    zotero_emu.inject(Fault.slow(0.4, "POST", r"/items$", times=None))
+    # each request slow enough that the cancel comes before the last one on a loaded machine
+    zotero_emu.inject(Fault.slow(0.8, "POST", r"/items$", times=None))
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(app, pilot)
         await pilot.press("a", "p")
