@@ -133,8 +133,10 @@ async def test_cancel_mid_push_leaves_whole_papers(zotero_emu: ZoteroEmulator, t
             if bar.progress >= 16:  # type: ignore[attr-defined]
                 break
             await pilot.pause(0.05)
+        state = app.screen.query_one("#push-state")
         await pilot.press("escape")
-        assert app.screen.query_one("#push-state").render() is not None
+        # read from the widget: on a loaded machine the result may have replaced the screen already
+        assert "Stopping after the current request" in str(state.render())
         await settle(app, pilot)
         assert isinstance(app.screen, ResultScreen)
         report = app.screen.report
