@@ -478,3 +478,17 @@ async def test_everything_fits_80x24_and_reflows(zotero_emu: ZoteroEmulator, tmp
         await pilot.resize_terminal(140, 40)
         await settle(app, pilot)
         assert review.query_one(DataTable).ordered_columns[3].width > narrow + 10
+
+
+async def test_lookup_results_go_to_the_status_line_not_a_toast(tmp_path: Path) -> None:
+    """Every (offline) start showed an ~8-row enrichment toast over the list and the status
+    line ("arXiv: host name does not resolve…")."""
+    papers = [Paper(title="A paper without an ID", authors=("Ada Lovelace",))]
+    app = make_tui(tmp_path, papers=papers, enrich=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert app.enriching is None
+        assert all(len(n.message.splitlines()) <= 1 for n in app._notifications)
+        assert not [n for n in app._notifications if n.title == "Enrichment"]
+        status = shown(app.screen.query_one("#status", Static))
+        assert "lookups: " in status

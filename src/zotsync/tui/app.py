@@ -137,6 +137,7 @@ class ZotsyncApp(App[None]):
         self.collections: list[Collection] = []
         self.recent: list[str] = []
         self.enriching: str | None = "waiting" if enrich else None
+        self.lookup_note: str | None = None  # how the lookups ended, for the status line
         self.summarizing: str | None = None  # "3/10" while TL;DRs are being written
         self.export_request = ExportRequest(export_path or Path("references.bib"))
         self._export_papers: list[Paper] = []
@@ -236,6 +237,8 @@ class ZotsyncApp(App[None]):
             parts.append("Zotero: not set up (zotsync login)")
         if self.enriching:
             parts.append(f"looking up: {self.enriching}")
+        elif self.lookup_note:
+            parts.append(f"lookups: {self.lookup_note}")
         if self.summarizing:
             parts.append(f"TL;DR: {self.summarizing}")
         with suppress(StopIteration):  # not mounted yet
@@ -333,9 +336,13 @@ class ZotsyncApp(App[None]):
 
     @on(EnrichDone)
     def _enrich_done(self, message: EnrichDone) -> None:
+        """How the lookups went goes to the status line; a toast over the list (8 rows at
+        every offline start) only when they failed outright, and in one line."""
         self.enriching = None
         if message.failure is not None:
-            self.notify(f"Enrichment failed: {message.failure}", severity="warning", timeout=6, markup=False)
+            self.lookup_note = f"failed: {message.failure.message}"
+            self.notify(f"Lookups failed: {message.failure.message}", severity="warning", timeout=4,
+                        markup=False)
         elif message.papers is not None and list(message.papers) != self.model.papers:
             self.model = self.model.replaced(message.papers)
             self.generation += 1
@@ -343,8 +350,9 @@ class ZotsyncApp(App[None]):
             self._mark_seen(self.generation, list(self.model.papers), record=False)
             if self.library is not None:
                 self._mark_library(self.generation, list(self.model.papers))
-        if message.lines:
-            self.notify("\n".join(message.lines[:3]), title="Enrichment", timeout=5, markup=False)
+        if message.failure is None:
+            # the last line says what went wrong, if anything did; the first what was done
+            self.lookup_note = " ".join((message.lines[-1] if message.lines else "done").split())
         self.refresh_status()
 
     # -- TL;DRs: generate the missing ones (zotsync summarize) --------------------------
