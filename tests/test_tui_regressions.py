@@ -299,7 +299,7 @@ async def test_exporting_to_a_folder_keeps_the_dialog_open(tmp_path: Path) -> No
         screen = app.screen
         assert isinstance(screen, ExportScreen)
         error = shown(screen.query_one("#export-error", Static))
-        assert error == f"{tmp_path} is a folder: give a .bib file path"
+        assert error == f"{tmp_path}: is a folder: give a .bib file path"  # as every path error reads
         path = screen.query_one("#bib-path", Input)
         assert path.value == str(tmp_path) and app.focused is path
         assert not any("-o" in n.message for n in app._notifications)

@@ -88,7 +88,7 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
             return
         problem = path_problem(Path(path).expanduser())
         if problem:
-            self.show_error(f"{path} {problem}")
+            self.show_error(f"{path}: {problem}")
             return
         pressed = self.query_one(RadioSet).pressed_button
         style = str(pressed.label) if pressed is not None else "bibtex"
