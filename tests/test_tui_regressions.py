@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -492,3 +493,39 @@ async def test_lookup_results_go_to_the_status_line_not_a_toast(tmp_path: Path) 
         assert not [n for n in app._notifications if n.title == "Enrichment"]
         status = shown(app.screen.query_one("#status", Static))
         assert "lookups: " in status
+
+
+async def test_quitting_does_not_wait_for_lookups_in_flight(tmp_path: Path) -> None:
+    """`q` in the first seconds waited for the startup lookups (2.2 s): the worker's thread,
+    which quitting waits for, sat in the request. Now only an abandoned daemon thread does."""
+    import socket
+    import sys
+
+    from zotsync.config import load_settings
+
+    with socket.socket() as server:  # accepts connections (backlog) and never answers
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        url = f"http://127.0.0.1:{server.getsockname()[1]}"
+        settings = load_settings(environ={"ZOTSYNC_ARXIV_URL": f"{url}/api/query", "ZOTSYNC_HF_URL": url,
+                                          "ZOTSYNC_CROSSREF_URL": url, "ZOTSYNC_ARXIV_DELAY": "0"})
+        papers = [Paper(title="A paper without an ID", authors=("Ada Lovelace",))]
+        app = make_tui(tmp_path, papers=papers, settings=settings, enrich=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(100):  # until a lookup is on its way
+                if app.enriching and app.enriching not in {"waiting", "starting"}:
+                    break
+                await pilot.pause(0.05)
+            await pilot.press("q")
+        frames = sys._current_frames()
+        waiting = [t.name for t in threading.enumerate() if not t.daemon and t.ident in frames
+                   and "zotsync/enrich.py" in "".join(str(f) for f in _stack(frames[t.ident]))]
+        assert waiting == []
+
+
+def _stack(frame: Any) -> list[str]:
+    names = []
+    while frame is not None:
+        names.append(frame.f_code.co_filename)
+        frame = frame.f_back
+    return names

@@ -19,12 +19,13 @@ from contextlib import contextmanager, suppress
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar, cast
 
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.worker import get_current_worker
 
 from zotsync.config import Settings
 from zotsync.core.library import Collection, find_existing, join_collection_path
@@ -86,6 +87,35 @@ def failure_of(error: BaseException) -> Failure:
     if isinstance(error, ZotsyncError):
         return Failure(redact(error.message), redact(error.hint) if error.hint else None)
     return Failure(redact(f"{type(error).__name__}: {error}"))
+
+
+T = TypeVar("T")
+
+
+def abandonable(job: Callable[[], T]) -> T | None:
+    """Run `job` (network lookups) in a daemon thread for the current thread worker; None
+    when the worker is cancelled first, as on quitting. The worker's own thread is then free
+    at once: quitting waited for lookups in flight (2.2 s in the first seconds). What the
+    abandoned job would have cached is simply looked up again next time."""
+    worker = get_current_worker()
+    box: dict[str, object] = {}
+    finished = threading.Event()
+
+    def run() -> None:
+        try:
+            box["value"] = job()
+        except BaseException as error:
+            box["error"] = error
+        finally:
+            finished.set()
+
+    threading.Thread(target=run, name="zotsync-lookups", daemon=True).start()
+    while not finished.wait(0.05):
+        if worker.is_cancelled:
+            return None
+    if "error" in box:
+        raise cast("BaseException", box["error"])
+    return cast("T", box["value"])
 
 
 def in_library(papers: Sequence[Paper], library: Library) -> set[int]:
@@ -290,15 +320,20 @@ class ZotsyncApp(App[None]):
         def progress(step: str, done: int, total: int) -> None:
             self.post_message(EnrichProgress(step, done, total))
 
-        try:
+        def lookups() -> EnrichDone:
             with self._side_store() as store:
                 report = enrich_papers(papers, self.settings, store, offline=self.offline,
                                        on_progress=progress)
                 enriched = attach_summaries(report.papers, self.settings, store)
+            return EnrichDone(enriched, report.lines())
+
+        try:
+            done = abandonable(lookups)
         except Exception as error:
             self.post_message(EnrichDone(None, [], failure_of(error)))
             return
-        self.post_message(EnrichDone(enriched, report.lines()))
+        if done is not None:
+            self.post_message(done)
 
     @on(Marked)
     def _marked(self, message: Marked) -> None:
