@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -137,3 +138,11 @@ def test_save_settings_writes_through_a_link_and_refuses_a_read_only_file(tmp_pa
     with pytest.raises(ConfigError, match="cannot be written: the file is read-only"):
         save_settings({"library_id": "6"}, config_path=link)
     assert "library_id = \"5\"" in real.read_text(encoding="utf-8")
+
+
+def test_config_prints_booleans_as_toml_and_the_store_folder_in_use(run_cli: Any) -> None:
+    """`config` printed `push.pdf_link = True` (TOML says `true`) and an empty `store.dir`."""
+    result = run_cli("config")
+    lines = dict(line.split(" = ", 1) for line in result.stdout.splitlines() if " = " in line)
+    assert lines["push.pdf_link"].startswith("true    # from default")
+    assert lines["store.dir"].split()[0].endswith("zotsync")

@@ -23,6 +23,12 @@ def config_command(run: RunContext, as_json: bool) -> None:
     click.echo(f"config file: {user_config_path()}")
     for spec in SETTINGS:
         entry = described[spec.name]
-        value = "" if entry["value"] is None else entry["value"]
+        value = entry["value"]
+        if isinstance(value, bool):  # as TOML spells it, to copy into config.toml
+            value = "true" if value else "false"
+        elif value is None and (spec.section, spec.key) == ("store", "dir"):
+            value = f"{run.settings.store_path.parent}    (the default folder)"
+        elif value is None:
+            value = ""
         envs = "/".join(spec.env)
         click.echo(f"{spec.section}.{spec.key} = {value}    # from {entry['from']}; env {envs}")
