@@ -128,3 +128,15 @@ def test_a_next_line_character_inside_jsonl_does_not_fool_the_sniffer() -> None:
 
     rows = '{"id": "2506.10000", "title": "a\x85b"}\n{"id": "2506.10001", "title": "c\u2028d"}\n'
     assert sniff(rows) == "jsonl"  # str.splitlines() breaks at U+0085 and U+2028; JSON does not
+
+
+def test_reader_warnings_quote_input_clean_and_short() -> None:
+    from datetime import date
+
+    from zotsync.readers import reader_for
+    from zotsync.readers.base import ReaderWarning
+
+    assert ReaderWarning("f", 1, "bad \x1b]0;owned\x07id").message == "bad id"
+    text = "### [A title](https://arxiv.org/abs/\x1b[2J" + "x" * 5000 + ")\n\n"
+    warnings = reader_for("markdown")(text, "d.md", as_of=date(2026, 6, 1)).warnings
+    assert warnings and all(len(str(w)) < 200 and not FORBIDDEN.search(str(w)) for w in warnings)

@@ -44,3 +44,12 @@ def clean_text(text: str) -> str:
     text = _ESCAPES.sub("", text)
     text = _SPACE_LIKE.sub(" ", text)
     return _CONTROL.sub("", text)
+
+
+def quoted(value: object, limit: int = 80) -> str:
+    """`value` quoted for a message: `repr` (controls escaped), its middle cut to keep the
+    message one readable line when the input is long (a 5,000-character "ID")."""
+    if isinstance(value, str) and len(value) > limit:
+        keep = max(limit - 12, 8)
+        value = value[:keep] + "\u2026" + value[-8:]
+    return repr(value)

@@ -31,6 +31,7 @@ from datetime import date
 
 from zotsync.core.identity import arxiv_abs_url, arxiv_pdf_url, normalize_doi, parse_arxiv_id
 from zotsync.core.paper import Paper, Source
+from zotsync.core.text import quoted
 from zotsync.errors import InputError
 from zotsync.readers.base import ReaderWarning, ReadResult, collapse, small_count, split_categories
 
@@ -211,7 +212,7 @@ def _paper(entry: ET.Element, line: int, source: str, warnings: list[ReaderWarni
     raw_id = text.get(_ID, "").strip()
     parsed = parse_arxiv_id(raw_id)
     if parsed is None:
-        warnings.append(ReaderWarning(source, line, f"no arXiv ID in entry (id: {raw_id!r}); skipped"))
+        warnings.append(ReaderWarning(source, line, f"no arXiv ID in entry (id: {quoted(raw_id)}); skipped"))
         return None
     title = collapse(text.get(_TITLE))
     if title is None:

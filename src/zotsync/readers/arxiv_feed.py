@@ -31,6 +31,7 @@ from datetime import date
 
 from zotsync.core.identity import arxiv_abs_url, arxiv_pdf_url, parse_arxiv_id
 from zotsync.core.paper import Paper, Source
+from zotsync.core.text import quoted
 from zotsync.errors import InputError
 from zotsync.readers.arxiv_api import (
     ARXIV,
@@ -116,7 +117,7 @@ def _paper(item: ET.Element, line: int, source: str, warnings: list[ReaderWarnin
               or (parse_arxiv_id(preamble["id"]) if preamble else None)
               or parse_arxiv_id(text.get("link", "")))
     if parsed is None:
-        warnings.append(ReaderWarning(source, line, f"no arXiv ID in entry (id: {raw_id!r}); skipped"))
+        warnings.append(ReaderWarning(source, line, f"no arXiv ID in entry (id: {quoted(raw_id)}); skipped"))
         return None
     title = collapse(_OLD_TITLE_SUFFIX.sub("", text.get("title", "")))
     if title is None:

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Protocol
 
 from zotsync.core.paper import Paper, Summary
+from zotsync.core.text import clean_text
 
 # Texts daily-arXiv-ai-enhanced writes when its LLM step failed (ai/enhance.py).
 PLACEHOLDERS = frozenset(
@@ -38,6 +39,9 @@ class ReaderWarning:
     file: str
     line: int | None
     message: str
+
+    def __post_init__(self) -> None:  # a warning may quote the input: never a control in it
+        object.__setattr__(self, "message", clean_text(self.message))
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file

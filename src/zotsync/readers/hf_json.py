@@ -25,6 +25,7 @@ from typing import Any
 
 from zotsync.core.identity import arxiv_abs_url, arxiv_pdf_url, parse_arxiv_id
 from zotsync.core.paper import Paper, Source
+from zotsync.core.text import quoted
 from zotsync.errors import InputError
 from zotsync.readers.base import (
     TOO_LONG_NUMBER,
@@ -81,7 +82,8 @@ def _paper(row: Any, source: str, line: int, warnings: list[ReaderWarning]) -> P
     raw_id = paper.get("id")
     parsed = parse_arxiv_id(raw_id) if isinstance(raw_id, str) else None
     if parsed is None:
-        warnings.append(ReaderWarning(source, line, f"no arXiv ID in row (paper.id: {raw_id!r}); skipped"))
+        warnings.append(ReaderWarning(source, line,
+                                      f"no arXiv ID in row (paper.id: {quoted(raw_id)}); skipped"))
         return None
     title = collapse(_text(paper.get("title"))) or collapse(_text(row.get("title")))
     if title is None:

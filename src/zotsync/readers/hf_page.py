@@ -17,6 +17,7 @@ import re
 from datetime import date
 
 from zotsync.core.paper import Paper, Source
+from zotsync.core.text import quoted
 from zotsync.errors import InputError
 from zotsync.readers.base import ReaderWarning, ReadResult, collapse, small_count
 
@@ -135,7 +136,7 @@ def read(text: str, source: str, *, as_of: date) -> ReadResult:
         if parsed is not None and draft is not None and (trailer_open or draft.abstract):
             draft.published, draft.upvotes = parsed
             if draft.published is None:
-                result.warnings.append(ReaderWarning(source, number, f"impossible date {line!r}"))
+                result.warnings.append(ReaderWarning(source, number, f"impossible date {quoted(line)}"))
             drafts.append(draft)
             draft, trailer_open = None, False
             continue

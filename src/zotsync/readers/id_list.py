@@ -17,6 +17,7 @@ from datetime import date
 
 from zotsync.core.identity import ArxivId, arxiv_abs_url, arxiv_pdf_url, normalize_doi, parse_arxiv_id
 from zotsync.core.paper import Paper, Source
+from zotsync.core.text import quoted
 from zotsync.errors import InputError
 from zotsync.readers.base import ReaderWarning, ReadResult
 
@@ -89,7 +90,7 @@ def read(text: str, source: str, *, as_of: date) -> ReadResult:
             shown = _text(raw.lstrip("\ufeff"))  # as written: `<div>` keeps its `<`
             first_bad = first_bad or (number, shown)
             result.warnings.append(ReaderWarning(
-                source, number, f"not an arXiv ID, arXiv/Hugging Face URL or DOI: {shown!r}; skipped"))
+                source, number, f"not an arXiv ID, arXiv/Hugging Face URL or DOI: {quoted(shown)}; skipped"))
         elif isinstance(found, str):
             result.entries.append(Paper(title="", doi=found, sources=(Source(source, number),)))
         else:

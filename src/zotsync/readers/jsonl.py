@@ -24,6 +24,7 @@ from typing import Any
 
 from zotsync.core.identity import arxiv_abs_url, arxiv_pdf_url, parse_arxiv_id
 from zotsync.core.paper import Paper, Source
+from zotsync.core.text import quoted
 from zotsync.errors import InputError
 from zotsync.readers.base import (
     TOO_LONG_NUMBER,
@@ -57,7 +58,7 @@ def _paper(row: dict[str, Any], source: str, line: int, warnings: list[ReaderWar
     parsed = parse_arxiv_id(raw_id) or parse_arxiv_id(_text(row.get("abs")) or "")
     if parsed is None:
         shown = raw_id or row.get("id")
-        warnings.append(ReaderWarning(source, line, f"no arXiv ID in row (id: {shown!r}); skipped"))
+        warnings.append(ReaderWarning(source, line, f"no arXiv ID in row (id: {quoted(shown)}); skipped"))
         return None
     title = collapse(_text(row.get("title")))
     if title is None:

@@ -32,6 +32,7 @@ from datetime import date
 
 from zotsync.core.identity import arxiv_abs_url, arxiv_pdf_url, parse_arxiv_id
 from zotsync.core.paper import Paper, Source
+from zotsync.core.text import quoted
 from zotsync.errors import InputError
 from zotsync.readers.arxiv_api import journal_doi
 from zotsync.readers.arxiv_feed import mail_date
@@ -72,7 +73,8 @@ class _Block:
 def _paper(block: _Block, source: str, warnings: list[ReaderWarning]) -> Paper | None:
     parsed = parse_arxiv_id(block.raw_id)
     if parsed is None:
-        warnings.append(ReaderWarning(source, block.line, f"not an arXiv ID: {block.raw_id!r}; skipped"))
+        warnings.append(ReaderWarning(source, block.line,
+                                      f"not an arXiv ID: {quoted(block.raw_id)}; skipped"))
         return None
 
     def field(name: str) -> str | None:

@@ -24,6 +24,7 @@ from datetime import date
 
 from zotsync.core.identity import arxiv_abs_url, arxiv_pdf_url, parse_arxiv_id
 from zotsync.core.paper import Paper, Source
+from zotsync.core.text import quoted
 from zotsync.errors import InputError
 from zotsync.readers.base import ReaderWarning, ReadResult, collapse, make_summary, split_categories
 
@@ -90,7 +91,7 @@ def _paper(title: str, url: str, line: int, section: str | None, body: tuple[str
         return None
     parsed = parse_arxiv_id(url)
     if parsed is None:
-        warnings.append(ReaderWarning(source, line, f"no arXiv ID in link {url!r}; kept by title"))
+        warnings.append(ReaderWarning(source, line, f"no arXiv ID in link {quoted(url)}; kept by title"))
     names, fields = _fields(*body)
     text = {name: collapse(value) for name, value in fields.items()}
     primary = text.get("category")
