@@ -153,3 +153,24 @@ def test_lock_and_check_do_not_apply_to_a_dry_run(tmp_path: Path) -> None:
         tmp_path.chmod(0o755)
     assert result.returncode == 0, result.stderr
     assert "would add 8" in result.stderr
+
+
+def test_a_late_append_is_put_back_and_a_late_rewrite_saved(tmp_path: Path) -> None:
+    """What the old file held after the rename (a write in the instant after the last
+    check) is appended back when it was an append, else kept as `.conflict`."""
+    from zotsync.bibfile import _put_back
+    from zotsync.errors import InputError
+
+    target = tmp_path / "refs.bib"
+    before = user_entries(2).encode()
+    ours = before + b"@misc{zotsync1,\n  title = {Ours},\n}\n"
+    target.write_bytes(ours)
+    _put_back(target, before, before + user_entries(1, prefix="late").encode())
+    assert target.read_bytes() == ours + user_entries(1, prefix="late").encode()
+
+    target.write_bytes(ours)
+    rewritten = b"@misc{other,\n  title = {Rewritten},\n}\n"
+    with pytest.raises(InputError, match=r"another program rewrote it .* saved as .*refs\.bib\.conflict"):
+        _put_back(target, before, rewritten)
+    assert target.read_bytes() == ours
+    assert (tmp_path / "refs.bib.conflict").read_bytes() == rewritten
