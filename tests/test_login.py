@@ -46,7 +46,10 @@ def test_login_with_a_bad_key(run_cli, zotero_emu) -> None:  # type: ignore[no-u
     result = run_cli("login", env=env, input="WrongKey0000000000000000\n")
     assert result.exit_code == 3
     assert "WrongKey" not in result.output
-    assert result.stderr.startswith("zotsync: error: Zotero refused the API key for your account")
+    # The real server answers 403 "Invalid key" before it sets Zotero-API-Version.
+    assert result.stderr.startswith("zotsync: error: Zotero does not know this API key (403 Invalid key)")
+    assert "does not look like a Zotero" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1
     assert not user_config_path().exists()
 
 

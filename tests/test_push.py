@@ -137,7 +137,7 @@ def test_bad_key_and_read_only_key(run_cli, zotero_emu) -> None:  # type: ignore
                   env={**zotero_emu.env, "ZOTERO_API_KEY": "NotAValidKey000000000000"})
     assert bad.exit_code == 3
     [error] = [line for line in bad.stderr.splitlines() if line.startswith("zotsync: error")]
-    assert "refused the API key" in error
+    assert "Zotero does not know this API key (403 Invalid key)" in error
     assert "NotAValidKey" not in bad.stderr
     readonly = run_cli("push", MD, "-c", "X",
                        env={**zotero_emu.env, "ZOTERO_API_KEY": zotero_emu.readonly_key})
@@ -347,3 +347,52 @@ def test_a_collection_differing_only_in_case_is_created_with_a_warning(run_cli, 
     assert f"warning: {warning}" in dry.stderr
     exact = run_cli("push", MD, "-c", "Reading", "--no-enrich", "--dry-run", "--json", env=zotero_emu.env)
     assert json.loads(exact.stdout)["plan"]["warnings"] == []
+
+
+# -- answers the real server sends before its headers (docs/zotero-api.md §1.1) --------
+
+@pytest.mark.parametrize("command", ["push", "collections"])
+def test_a_wrong_library_id_is_named(run_cli, zotero_emu, command: str) -> None:  # type: ignore[no-untyped-def]
+    zotero_emu.add_user(2, "bob")
+    args = ["push", MD, "-c", "X", "--no-enrich"] if command == "push" else ["collections"]
+    unknown = run_cli(*args, env={**zotero_emu.env, "ZOTERO_LIBRARY_ID": "999"})
+    assert unknown.exit_code == 3
+    assert unknown.stderr.splitlines()[-1] == (
+        f"zotsync: error: user library 999 not found on {zotero_emu.url} (check ZOTERO_LIBRARY_ID and "
+        "ZOTERO_LIBRARY_TYPE, or run `zotsync login`)")
+    someone_elses = run_cli(*args, env={**zotero_emu.env, "ZOTERO_LIBRARY_ID": "2"})
+    assert someone_elses.exit_code == 3
+    assert "the API key has no access to user library 2" in someone_elses.stderr
+    group = run_cli(*args, env={**zotero_emu.env, "ZOTERO_LIBRARY_ID": "77", "ZOTERO_LIBRARY_TYPE": "group"})
+    assert group.exit_code == 3 and "group library 77 not found" in group.stderr
+    assert zotero_emu.writes == []
+
+
+def test_collections_with_a_bad_key_is_one_line(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("collections", env={**zotero_emu.env, "ZOTERO_API_KEY": "NotAValidKey000000000000"})
+    assert result.exit_code == 3
+    assert result.stderr.startswith("zotsync: error: Zotero does not know this API key")
+    assert "NotAValidKey" not in result.stderr
+
+
+def test_a_resent_write_already_applied_counts_as_created(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    """Dropped after commit: the resend (same write token) gets 412 "Write token already
+    used" without Zotero's headers; it means applied, not failed."""
+    fault = zotero_emu.inject(Fault.drop_after_commit("POST", "/items"))
+    result = push(run_cli, zotero_emu, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert fault.hits == 1
+    resent = [r for r in zotero_emu.log if r.method == "POST" and r.status == 412]
+    assert len(resent) == 1
+    counts = json.loads(result.stdout)["counts"]
+    assert (counts["created"], counts["notes_created"], counts["failed"]) == (8, 8, 0)
+    assert len(items_of(zotero_emu, "preprint")) == 8
+
+
+def test_a_library_locked_for_good_is_named(run_cli, zotero_emu) -> None:  # type: ignore[no-untyped-def]
+    zotero_emu.inject(Fault.locked("POST", "/collections", times=None))
+    result = push(run_cli, zotero_emu)
+    assert result.exit_code == 3
+    assert "library locked (409)" in result.stderr
+    assert "does not look like a Zotero" not in result.stderr
+    assert items_of(zotero_emu, "preprint") == []

@@ -127,8 +127,13 @@ def test_header_and_query_key_that_differ_are_400(zotero_emu: ZoteroEmulator, ht
     header = {"Zotero-API-Key": str(zotero_emu.api_key)}
     assert http.get(url, headers=header, params={"key": zotero_emu.readonly_key}).status_code == 400
     assert http.get(url, headers=header, params={"key": zotero_emu.api_key}).status_code == 200
+    # DS ApiController::init() reads Authorization only when no other key was given:
+    # with the header key present, a Bearer key (even a different one) is ignored.
     bearer = {"Authorization": f"Bearer {zotero_emu.readonly_key}"}
-    assert http.get(url, headers=header | bearer).status_code == 400
+    written = http.post(url, headers=header | bearer | {"Content-Type": "application/json"},
+                        json=[{"itemType": "note", "note": "x"}])
+    assert written.status_code == 200
+    assert http.get(url, headers={"Authorization": "Bearer not-a-key!"}).status_code == 400
 
 
 def test_unknown_key_is_403_invalid_key(zotero_emu: ZoteroEmulator, http: requests.Session) -> None:
@@ -371,7 +376,10 @@ def test_since_and_if_modified_since_version(zotero_emu: ZoteroEmulator, http: r
     assert [i["key"] for i in zot.items(since=0)] == [second, first]
     unchanged = call(http, zotero_emu, "GET", "/users/1/items", format="versions",
                      headers={"If-Modified-Since-Version": "2"})
-    assert (unchanged.status_code, unchanged.headers["Last-Modified-Version"]) == (304, "2")
+    # DS checkLibraryIfModifiedSinceVersion() runs in init(), before any version header
+    assert unchanged.status_code == 304
+    assert "Last-Modified-Version" not in unchanged.headers
+    assert "Zotero-API-Version" not in unchanged.headers
     changed = call(http, zotero_emu, "GET", "/users/1/items", headers={"If-Modified-Since-Version": "1"})
     assert changed.status_code == 200
     assert call(http, zotero_emu, "GET", "/users/1/items", since="x").status_code == 400
@@ -1113,3 +1121,82 @@ def test_runs_as_a_script(http: requests.Session) -> None:
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
+
+
+# -- errors raised in ApiController::init(), before the version headers (§1.1) -----------
+
+@pytest.mark.parametrize(("method", "path", "key", "extra", "status", "text"), [
+    ("GET", "/keys/current", "NoSuchKey000000000000000", {}, 403, "Invalid key"),
+    ("GET", "/users/1/items", "NoSuchKey000000000000000", {}, 403, "Invalid key"),
+    ("POST", "/users/1/items", None, {}, 403, "An API key is required for write requests."),
+    ("GET", "/users/999/items", "write", {}, 404, "User 999 not found"),
+    ("GET", "/groups/999/items", "write", {}, 404, "Not found"),
+    ("GET", "/users/0/items", "write", {}, 400, "Invalid user ID"),
+    ("GET", "/users/1/items", "bearer!", {}, 400, "Invalid Authorization header format"),
+    ("POST", "/users/1/items", "write", {"Expect": "100-continue"}, 417, "Expect header is not supported"),
+    ("POST", "/users/1/items", "write", {"Zotero-Write-Token": "abc"}, 400,
+     "Write token must be 5-32 characters in length"),
+])
+def test_errors_before_the_headers_carry_no_version_headers(
+        zotero_emu: ZoteroEmulator, http: requests.Session, method: str, path: str, key: str | None,
+        extra: dict[str, str], status: int, text: str) -> None:
+    headers = {"Zotero-API-Version": "3", "Content-Type": "application/json", **extra}
+    if key == "write":
+        headers["Zotero-API-Key"] = str(zotero_emu.api_key)
+    elif key == "bearer!":
+        headers["Authorization"] = "Bearer not-a-key!"
+    elif key:
+        headers["Zotero-API-Key"] = key
+    response = http.request(method, zotero_emu.url + path, headers=headers,
+                            data=b"[]" if method == "POST" else None)
+    assert (response.status_code, response.text) == (status, text)
+    for name in ("Zotero-API-Version", "Zotero-Schema-Version", "Last-Modified-Version"):
+        assert name not in response.headers
+
+
+def test_reused_write_token_is_412_before_the_headers(zotero_emu: ZoteroEmulator,
+                                                      http: requests.Session) -> None:
+    headers = {"Zotero-API-Key": str(zotero_emu.api_key), "Content-Type": "application/json",
+               "Zotero-Write-Token": "T" * 32}
+    body = [{"itemType": "note", "note": "x"}]
+    first = http.post(zotero_emu.url + "/users/1/items", headers=headers, json=body)
+    assert first.status_code == 200 and first.headers["Zotero-API-Version"] == "3"
+    again = http.post(zotero_emu.url + "/users/1/items", headers=headers, json=body)
+    assert (again.status_code, again.text) == (412, "Write token already used")
+    assert "Zotero-API-Version" not in again.headers
+    assert len(zotero_emu.library().items) == 1
+
+
+def test_a_failed_precondition_keeps_the_token_unused(zotero_emu: ZoteroEmulator,
+                                                      http: requests.Session) -> None:
+    """DS stores the token only after the write: a 412 on If-Unmodified-Since-Version
+    (raised in the controller, with the headers) leaves it usable."""
+    zotero_emu.seed_items(items=[{"itemType": "note", "note": "seed"}])
+    headers = {"Zotero-API-Key": str(zotero_emu.api_key), "Content-Type": "application/json",
+               "Zotero-Write-Token": "U" * 32, "If-Unmodified-Since-Version": "0"}
+    body = [{"itemType": "note", "note": "x"}]
+    stale = http.post(zotero_emu.url + "/users/1/items", headers=headers, json=body)
+    assert stale.status_code == 412 and stale.headers["Zotero-API-Version"] == "3"
+    assert stale.headers["Last-Modified-Version"] == "1"
+    assert len(zotero_emu.library().items) == 1
+    fresh = http.post(zotero_emu.url + "/users/1/items",
+                      headers=headers | {"If-Unmodified-Since-Version": "1"}, json=body)
+    assert fresh.status_code == 200 and len(zotero_emu.library().items) == 2
+
+
+def test_errors_after_init_carry_the_headers(zotero_emu: ZoteroEmulator, http: requests.Session) -> None:
+    zotero_emu.add_user(2, "bob")
+    other = http.get(zotero_emu.url + "/users/2/items", headers={"Zotero-API-Key": str(zotero_emu.api_key)})
+    assert (other.status_code, other.headers["Zotero-API-Version"]) == (403, "3")
+    read_only = http.post(zotero_emu.url + "/users/1/items", json=[{"itemType": "note"}],
+                          headers={"Zotero-API-Key": str(zotero_emu.readonly_key)})
+    assert (read_only.status_code, read_only.text) == (403, "Write access denied")
+    assert read_only.headers["Zotero-API-Version"] == "3"
+
+
+def test_locked_and_rate_limit_faults_come_before_the_headers(zotero_emu: ZoteroEmulator,
+                                                              http: requests.Session) -> None:
+    zotero_emu.inject(Fault.locked())
+    response = http.post(zotero_emu.url + "/users/1/items", json=[{"itemType": "note"}],
+                         headers={"Zotero-API-Key": str(zotero_emu.api_key)})
+    assert response.status_code == 409 and "Zotero-API-Version" not in response.headers

@@ -521,6 +521,12 @@ class _HTTPError(Exception):
         self.headers = dict(headers or {})
 
 
+class _EarlyError(_HTTPError):
+    """An error the dataserver raises in `ApiController::init()` before it sets
+    `Zotero-API-Version` (its last step): the answer carries neither that header nor
+    `Zotero-Schema-Version` nor `Last-Modified-Version` (docs/zotero-api.md §1.1)."""
+
+
 class _ObjectError(Exception):
     """A per-object failure: `failed[i]` in a write report, or the status of a single write."""
 
@@ -1051,6 +1057,8 @@ class ZoteroEmulator:
             response = _text_response(status_fault.status, status_fault.message or default)
             if status_fault.retry_after is not None:
                 response.headers["Retry-After"] = _number(status_fault.retry_after)
+            # 429 (request limiter), 503 (maintenance) and 409 (library locked) are all
+            # refused in ApiController::init(), before the version headers are set.
         else:
             fail = frozenset(i for f in faults for i in f.fail_indexes)
             ctx = _Ctx(method, path, query, headers, body, client_ip, fail)
@@ -1059,8 +1067,6 @@ class ZoteroEmulator:
         for fault in faults:
             if fault.backoff is not None:
                 response.headers["Backoff"] = _number(fault.backoff)
-        response.headers["Zotero-API-Version"] = str(API_VERSION)
-        response.headers["Zotero-Schema-Version"] = str(SCHEMA_VERSION)
         if any(f.drop == "after" for f in faults):
             record(None)
             return None
@@ -1068,6 +1074,10 @@ class ZoteroEmulator:
         return response
 
     def _answer(self, ctx: _Ctx) -> _Response:
+        try:
+            self._init(ctx)
+        except _EarlyError as exc:  # no version headers, no Last-Modified-Version
+            return _text_response(exc.status, exc.message, exc.headers)
         try:
             response = self._dispatch(ctx)
         except _HTTPError as exc:
@@ -1079,13 +1089,70 @@ class ZoteroEmulator:
             response = _text_response(500, f"Zotero emulator error: {type(exc).__name__}: {exc}")
         if ctx.lib is not None:
             response.headers.setdefault("Last-Modified-Version", str(ctx.lib.version))
+        response.headers["Zotero-API-Version"] = str(API_VERSION)
+        response.headers["Zotero-Schema-Version"] = str(SCHEMA_VERSION)
         return response
+
+    # -- ApiController::init(), in the dataserver's order ---------------------------------
+
+    def _init(self, ctx: _Ctx) -> None:
+        """What the dataserver checks before it sets `Zotero-API-Version`, in its order:
+        `Expect`, an empty write body, the key (header, `?key`, Bearer), the write token,
+        a keyless write, the library's user or group, `If-Modified-Since-Version` on a
+        multi-object read. Each failure is an `_EarlyError` (no version headers)."""
+        if ctx.headers.get("expect"):
+            raise _EarlyError(417, "Expect header is not supported")
+        write = ctx.method != "GET"
+        if ctx.method in ("POST", "PUT", "PATCH") and not ctx.body:
+            raise _EarlyError(400, f"{ctx.method} data not provided")
+        try:
+            self._check_api_version(ctx)
+            ctx.key = self._authenticate(ctx)
+        except _HTTPError as exc:
+            raise _EarlyError(exc.status, exc.message, exc.headers) from None
+        token = ctx.headers.get("zotero-write-token")
+        if write and ctx.key is not None and token:
+            if not 5 <= len(token) <= 32:
+                raise _EarlyError(400, "Write token must be 5-32 characters in length")
+            used = self._tokens.get((ctx.key.key, token))
+            if used is not None and time.monotonic() - used < WRITE_TOKEN_TTL:
+                raise _EarlyError(412, "Write token already used")
+        parts = [p for p in ctx.path.split("/") if p]
+        if write and ctx.key is None and parts[:1] != ["keys"]:
+            raise _EarlyError(403, "An API key is required for write requests.")
+        if len(parts) < 2 or parts[0] not in ("users", "groups") or not parts[1].isdigit():
+            return
+        lib_id = int(parts[1])
+        if parts[0] == "users":
+            if lib_id == 0:
+                raise _EarlyError(400, "Invalid user ID")
+            if lib_id not in self._users:
+                raise _EarlyError(404, f"User {lib_id} not found")
+        else:
+            if lib_id == 0:
+                raise _EarlyError(400, "Invalid group ID")
+            if lib_id not in self._groups:
+                raise _EarlyError(404, "Not found")
+        lib = self._libraries.get(f"/{parts[0]}/{lib_id}")
+        sub = parts[2:]
+        multi = bool(sub) and sub[0] in ("items", "collections", "searches", "settings", "tags") and not (
+            len(sub) == 2 and sub[1] not in ("top", "trash"))
+        since = ctx.headers.get("if-modified-since-version")
+        if (lib is not None and multi and not write and since is not None
+                and re.fullmatch(r"\s*\d+\s*", since) and self._can_read(ctx.key, parts[0], lib_id)
+                and lib.version <= int(since)):
+            raise _EarlyError(304, "")
+
+    def _can_read(self, key: _Key | None, kind: str, lib_id: int) -> bool:
+        if key is None:
+            return False
+        if kind == "users":
+            return key.user_id == lib_id and key.library
+        return lib_id in key.groups
 
     # -- routing -----------------------------------------------------------------------
 
     def _dispatch(self, ctx: _Ctx) -> _Response:
-        self._check_api_version(ctx)
-        ctx.key = self._authenticate(ctx)
         parts = [p for p in ctx.path.split("/") if p]
         if not parts:
             raise _HTTPError(404, "Not found")
@@ -1123,21 +1190,21 @@ class ZoteroEmulator:
             raise _HTTPError(400, f"Invalid API version '{wanted}' (the emulator speaks version 3 only)")
 
     def _authenticate(self, ctx: _Ctx) -> _Key | None:
-        header_key = ctx.headers.get("zotero-api-key")
-        bearer = None
+        # ApiController::init(): the Zotero-API-Key header, then ?key (400 if they
+        # differ); "Authorization: Bearer" is read only when neither gave a key.
+        key = ctx.headers.get("zotero-api-key") or None
+        from_query = ctx.param("key")
+        if from_query is not None:
+            if not key:
+                key = from_query
+            elif from_query != key:
+                raise _HTTPError(400, "Zotero-API-Key header and 'key' parameter differ")
         authorization = ctx.headers.get("authorization")
-        if authorization is not None:
-            found = re.fullmatch(r"\s*Bearer\s+(\S+)\s*", authorization, re.IGNORECASE)
+        if not key and authorization is not None and re.match(r"bearer", authorization, re.IGNORECASE):
+            found = re.fullmatch(r"bearer +([a-z0-9]+)", authorization, re.IGNORECASE)
             if not found:
                 raise _HTTPError(400, "Invalid Authorization header format")
-            bearer = found.group(1)
-        if header_key and bearer and header_key != bearer:
-            raise _HTTPError(400, "Zotero-API-Key header and Authorization header differ")
-        from_header = header_key or bearer
-        from_query = ctx.param("key")
-        if from_header and from_query and from_header != from_query:
-            raise _HTTPError(400, "Zotero-API-Key header and 'key' parameter differ")
-        key = from_header or from_query
+            key = found.group(1)
         if not key:
             return None
         now = time.monotonic()
@@ -1250,9 +1317,7 @@ class ZoteroEmulator:
             raise _HTTPError(403, "Forbidden")
         if write and not can_write:
             raise _HTTPError(403, "Write access denied")
-        lib = self._libraries.get(f"/{kind}/{lib_id}")
-        if lib is None:
-            raise _HTTPError(404, "Not found")
+        lib = self._libraries[f"/{kind}/{lib_id}"]  # unknown users and groups: 404 in _init
         ctx.lib = lib
         if ctx.method in ("POST", "PUT", "PATCH"):
             content_type = ctx.headers.get("content-type", "")
@@ -1690,14 +1755,7 @@ class ZoteroEmulator:
 
     def _post_batch(self, ctx: _Ctx, lib: _Library, kind: Literal["items", "collections"]) -> _Response:
         assert ctx.key is not None
-        token = ctx.headers.get("zotero-write-token")
-        now = time.monotonic()
-        if token is not None:
-            if not 5 <= len(token) <= 32:
-                raise _HTTPError(400, "Write token must be 5-32 characters long")
-            used = self._tokens.get((ctx.key.key, token))
-            if used is not None and now - used < WRITE_TOKEN_TTL:
-                raise _HTTPError(412, "Write token already used")
+        token = ctx.headers.get("zotero-write-token")  # length and reuse: checked in _init
         unmodified_since = _int_header(ctx, "If-Unmodified-Since-Version")
         if unmodified_since is not None and lib.version > unmodified_since:
             raise _HTTPError(412, f"Library has been modified since specified version "
@@ -1707,8 +1765,6 @@ class ZoteroEmulator:
             raise _HTTPError(400, "Uploaded data must be a JSON array")
         if len(payload) > MAX_WRITE_OBJECTS:
             raise _HTTPError(413, f"Cannot add more than {MAX_WRITE_OBJECTS} {kind} at a time")
-        if token is not None:
-            self._tokens[(ctx.key.key, token)] = now
         report: dict[str, dict[str, Any]] = {"successful": {}, "success": {}, "unchanged": {}, "failed": {}}
         touched: set[str] = set()
         for index, raw in enumerate(payload):
@@ -1741,6 +1797,8 @@ class ZoteroEmulator:
                 report["success"][slot] = key
             else:
                 report["unchanged"][slot] = key
+        if token:  # remembered once the request is done (ItemsController / CollectionsController)
+            self._tokens[(ctx.key.key, token)] = time.monotonic()
         return _json_response(report, headers={"Last-Modified-Version": str(lib.version)})
 
     def _write_one(self, ctx: _Ctx, lib: _Library, kind: str, key: str) -> _Response:

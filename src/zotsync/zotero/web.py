@@ -36,6 +36,29 @@ _RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_WAIT = 120.0  # seconds: a longer Retry-After or Backoff ends the command with a message
 _TOKEN_USED = re.compile(r"write token already used", re.IGNORECASE)
 _LOCKED = re.compile(r"locked", re.IGNORECASE)
+# Answers the dataserver sends from ApiController::init(), before it sets
+# Zotero-API-Version (docs/zotero-api.md §1.1): a missing header there does not mean
+# "not a Zotero server". Matched on the whole (short, plain-text) body.
+_EARLY_ANSWERS = {
+    400: re.compile(r"invalid (user|group) id|zotero-api-key header and 'key' parameter differ|"
+                    r"invalid authorization header format|write token .*|(post|put|patch) data not provided|"
+                    r"invalid api version.*", re.IGNORECASE),
+    401: re.compile(r"invalid login|access denied", re.IGNORECASE),
+    403: re.compile(r"invalid key|an api key is required for write requests\.?|forbidden", re.IGNORECASE),
+    404: re.compile(r"user \d+ not found|not found", re.IGNORECASE),
+    409: re.compile(r".*locked.*", re.IGNORECASE),
+    412: re.compile(r"write token already used", re.IGNORECASE),
+    417: re.compile(r"expect header is not supported", re.IGNORECASE),
+}
+
+
+def _from_zotero(status: int, response: httpx2.Response, text: str) -> bool:
+    """Whether an error answer is Zotero's: it carries Zotero's headers, or it is one of
+    the answers the dataserver gives before setting them."""
+    if "Zotero-API-Version" in response.headers:
+        return True
+    early = _EARLY_ANSWERS.get(status)
+    return early is not None and early.fullmatch(text) is not None
 
 
 def write_token() -> str:
@@ -164,22 +187,26 @@ class ZoteroWeb:
 
     def _raise_for(self, status: int, response: httpx2.Response, method: str) -> None:
         text = " ".join((response.text or "").split())[:200]
-        if "Zotero-API-Version" not in response.headers:  # every Zotero API answer carries it
+        if not _from_zotero(status, response, text):
             raise ZoteroError(f"{self.settings.zotero_url} does not look like a Zotero Web API server "
                               f"(it answered {status} without Zotero's headers)",
                               hint="check ZOTSYNC_ZOTERO_URL (or login --url); the default is "
                                    "https://api.zotero.org")
+        if status == 403 and re.fullmatch(r"invalid key", text, re.IGNORECASE):
+            raise ZoteroError("Zotero does not know this API key (403 Invalid key)",
+                              hint="check it for typos, or create one at zotero.org/settings/keys; "
+                                   "then run `zotsync login`")
         if status == 403:
             if method == "GET":
                 raise ZoteroError(
-                    f"Zotero refused the API key for {self.library_label}: {text or 'forbidden'}",
-                    hint="check the key and library ID; run `zotsync login`")
+                    f"the API key has no access to {self.library_label}: {text or 'forbidden'}",
+                    hint="check ZOTERO_LIBRARY_ID and ZOTERO_LIBRARY_TYPE, or run `zotsync login`")
             raise ZoteroError(f"key lacks write access to {self.library_label}",
                               hint="allow write access for it at zotero.org/settings/keys, "
                                    "then run `zotsync login`")
         if status == 404:
             raise ZoteroError(f"{self.library_label} not found on {self.settings.zotero_url}",
-                              hint="check ZOTERO_LIBRARY_ID and ZOTERO_LIBRARY_TYPE")
+                              hint="check ZOTERO_LIBRARY_ID and ZOTERO_LIBRARY_TYPE, or run `zotsync login`")
         if status == 412 and _TOKEN_USED.search(text):
             raise WriteTokenUsed("write token already used")
         if status == 412:
