@@ -331,7 +331,7 @@ def test_a_second_push_to_the_same_library_waits_its_turn(run_cli, zotero_emu) -
     with push_lock(settings):  # another zotsync (the TUI, a cron job) is pushing
         busy = push(run_cli, zotero_emu, "--no-enrich")
         dry = push(run_cli, zotero_emu, "--no-enrich", "--dry-run")  # reading only: no lock needed
-    assert busy.exit_code == 2
+    assert busy.exit_code == 5  # its own status (docs/usage.md), not "usage"
     assert "another zotsync is pushing to this library right now" in busy.stderr
     assert zotero_emu.writes == [] and dry.exit_code == 0
     done = push(run_cli, zotero_emu, "--no-enrich")  # released: the next push runs

@@ -41,8 +41,13 @@ def test_item_changed_in_zotero_after_planning_is_replanned(zotero_emu, tmp_path
     assert len(item["collections"]) == 1
     notes = [i for i in zotero_emu.library().items.values() if i["itemType"] == "note"]
     assert len(notes) == 1 and notes[0]["parentItem"] == key
-    stale = [r for r in zotero_emu.log if r.method == "POST" and r.path.endswith("/items")]
-    assert len(stale) == 2  # the stale write, then the re-planned one
+    posts = [(r.path.rsplit("/", 1)[-1], r.status) for r in zotero_emu.log if r.method == "POST"]
+    # The first write (the collection) says the version planned against, is refused whole
+    # (nothing written), and the re-planned writes follow.
+    assert posts == [("collections", 412), ("collections", 200), ("items", 200)]
+    assert report.replans == 1
+    counts = report.counts()  # what happened, though the re-plan found the note's parent changed
+    assert (counts["filed"], counts["notes_created"], counts["created"]) == (1, 1, 0)
 
 
 def test_cancel_between_requests_leaves_whole_papers(zotero_emu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad flag or argument, unreadable config, digest or .bib
     ZOTERO = 3  # Zotero refused (auth, permissions) or could not be reached
     NETWORK = 4  # arXiv / Hugging Face lookups failed
+    BUSY = 5  # another zotsync is pushing to the same library
     INTERNAL = 70  # a bug in zotsync: please report it
     INTERRUPTED = 130  # Ctrl-C
     PIPE_CLOSED = 141  # stdout's reader went away (`| head`): 128 + SIGPIPE, as Unix tools end
@@ -60,6 +61,12 @@ class ZoteroError(ZotsyncError):
     """Zotero refused a request or could not be reached."""
 
     exit_code = ExitCode.ZOTERO
+
+
+class PushBusy(ZotsyncError):
+    """Another zotsync holds this library's push lock; nothing was written."""
+
+    exit_code = ExitCode.BUSY
 
 
 class SyncFailed(ZotsyncError):

@@ -14,13 +14,14 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
 from zotsync.config import Settings
 from zotsync.core.library import LibraryItem, name_problem, split_collection_path
 from zotsync.core.paper import Paper
 from zotsync.core.sync_plan import Plan, PushOptions, plan_push, resolve_collection, similar_collections
 from zotsync.core.zotero_paper import find_collection, item_paper, note_tldr
-from zotsync.errors import ZotsyncError
+from zotsync.errors import PushBusy, ZotsyncError
 from zotsync.store import Store
 from zotsync.zotero.api import LibraryTarget, new_object_key
 from zotsync.zotero.index import LibraryIndex
@@ -43,27 +44,55 @@ def library_id(settings: Settings) -> str:
     return f"{settings.zotero_url}{settings.library_prefix}"
 
 
+_LOOPBACK = {"localhost", "127.0.0.1", "::1", "ip6-localhost"}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def canonical_library(settings: Settings) -> str:
+    """One name for one library however its server's URL is spelled: scheme, host
+    (lower case; every loopback spelling is `localhost`), port (default dropped), path,
+    library type and ID. `http://localhost:8080` and `http://127.0.0.1:8080/` agree."""
+    parts = urlsplit(settings.zotero_url.strip())
+    host = (parts.hostname or "").rstrip(".").lower()
+    if host in _LOOPBACK or host.startswith("127."):
+        host = "localhost"
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:
+        port = None
+    path = parts.path.rstrip("/")
+    return f"{host}:{port}{path}/{settings.library_type}s/{settings.library_id}"
+
+
+def push_lock_name(settings: Settings) -> str:
+    """The lock file's name for the settings' library (see `canonical_library`)."""
+    return f"push-{hashlib.sha256(canonical_library(settings).encode('utf-8')).hexdigest()[:16]}.lock"
+
+
 @contextmanager
 def push_lock(settings: Settings) -> Iterator[None]:
     """Held from reading the library to the last write of a push.
 
     Two pushes to one library at once (a cron job and a manual run, the TUI and the
     CLI) would each plan a missing paper and each create it under its own key. The
-    lock is a file in the store's folder, locked with flock (released by the kernel if
+    lock is a file in the store's folder, named by the canonical library (so two
+    spellings of one server share it), locked with flock (released by the kernel if
     zotsync dies); where flock does not exist (Windows) pushes are not serialized.
+    Pushes from other stores (other machines) are kept exactly-once by the library's
+    versions instead (see zotsync.sync_apply). Busy: `PushBusy` (exit 5).
     """
     if fcntl is None:  # pragma: no cover - not on POSIX
         yield
         return
     folder = settings.store_path.parent
     folder.mkdir(parents=True, exist_ok=True)
-    name = hashlib.sha256(library_id(settings).encode("utf-8")).hexdigest()[:16]
-    with (folder / f"push-{name}.lock").open("a+b") as handle:
+    with (folder / push_lock_name(settings)).open("a+b") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise ZotsyncError("another zotsync is pushing to this library right now",
-                               hint="wait for it to finish, then run again (nothing was written)") from None
+            raise PushBusy("another zotsync is pushing to this library right now",
+                           hint="wait for it to finish, then run again (nothing was written)") from None
         try:
             yield
         finally:

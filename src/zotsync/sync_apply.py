@@ -9,14 +9,23 @@ locked library) are retried once; a stale version (412 on an existing item) make
 the index refresh and those papers be planned again; anything else is reported
 with the server's reason. A crash between batches loses nothing: the next run's
 index refresh sees what was written and plans only the rest.
+
+Two machines (two stores) pushing into one library stay exactly-once through the
+library's own optimistic concurrency, as Zotero's sync client does: every write
+request carries `If-Unmodified-Since-Version` = the library version the plan was made
+against (then the version our last write left). If anyone else wrote in between, the
+server refuses the whole request (412) before writing anything; the index is then
+refreshed incrementally (`since=`), what is left is planned again (papers the other
+machine created are now filed, not created), and the push goes on.
 """
 
 from __future__ import annotations
 
 import contextlib
 import html
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from zotsync.core.paper import Paper
@@ -27,14 +36,26 @@ from zotsync.core.sync_plan import (
     Plan,
     ReservedKeys,
     plan_push,
+    resolve_collection,
     written_hash,
 )
 from zotsync.core.zotero_item import note_text
 from zotsync.errors import ZoteroError
-from zotsync.zotero.api import LibraryTarget, WriteReport, WriteTokenUsed, new_object_key
+from zotsync.zotero.api import LibraryChanged, LibraryTarget, WriteReport, WriteTokenUsed, new_object_key
 from zotsync.zotero.index import LibraryIndex
 
 CANCELLED = "cancelled before sending"  # the reason of papers a cancel kept back
+MAX_REPLANS = 50  # library changes by others survived in one push before giving up
+
+
+class _Replan(Exception):
+    # control flow, never leaves this module
+    """These papers must be planned again against a refreshed index (nothing of
+    theirs is unaccounted for: what was written is recorded)."""
+
+    def __init__(self, papers: Sequence[PaperPlan]) -> None:
+        super().__init__()
+        self.papers = list(papers)
 
 
 @dataclass(slots=True)
@@ -59,6 +80,8 @@ class SyncReport:
     collections_created: int = 0
     cancelled: bool = False
     stopped_by: ZoteroError | None = None  # what ended the push early (papers after it: failed)
+    replans: int = 0  # times the library changed under the push (412) and the rest was re-planned
+    plan: Plan | None = None  # the plan finally applied (differs after a re-plan)
 
     @property
     def failed(self) -> list[PaperResult]:
@@ -103,23 +126,39 @@ class Applier:
         self.on_progress = on_progress or (lambda _n: None)
         self.should_stop = should_stop or (lambda: False)
         self.report = SyncReport()
+        # The library version the plan reflects: every write says so
+        # (If-Unmodified-Since-Version). None: unknown (an answer was lost), re-read first.
+        self.known: int | None = index.version
+        self.notes_done: set[str] = set()  # item keys whose note an earlier attempt created
 
     # -- collections -------------------------------------------------------------------
 
     def _create_collections(self) -> None:
-        payload = [step.payload() for step in self.plan.new_collections]
-        if not payload:
-            return
-        pending = [(f"collection:{s.parent or ''}/{s.name}", ReservedKeys(s.key, "", ""))
-                   for s in self.plan.new_collections]
+        while self.plan.new_collections:
+            try:
+                self._send_collections()
+                return
+            except LibraryChanged:
+                self._count_replan()
+                self._refresh()
+                self.plan = self._planned([p.paper for p in self.plan.papers])
+
+    def _send_collections(self) -> None:
+        steps = self.plan.new_collections
+        payload = [step.payload() for step in steps]
+        pending = [(f"collection:{s.parent or ''}/{s.name}", ReservedKeys(s.key, "", "")) for s in steps]
         self.index.reserve(pending)
         try:
-            report = self.target.write_collections(payload)
+            report = self.target.write_collections(payload, since=self._since())
+            self.known = report.version or None
         except WriteTokenUsed:
             report = WriteReport()
+            self.known = None
+        # (On LibraryChanged the reserved keys stay: were an earlier attempt of this very
+        # request still being applied, creating again under the same keys cannot duplicate.)
         existing = {c["key"]: c for c in self.target.all_collections().data} if (
             report.failed or not report.successful) else {}
-        for index, step in enumerate(self.plan.new_collections):
+        for index, step in enumerate(steps):
             if index in report.successful:
                 continue
             failure = report.failed.get(index, {})
@@ -127,19 +166,53 @@ class Applier:
                 continue
             raise ZoteroError(f"cannot create collection {step.name!r}: {_reason(failure)}",
                               hint="check the name (1-255 characters) and your write access")
-        self.report.collections_created = len(payload)
+        self.report.collections_created += len(payload)
         self.index.release(identity for identity, _ in pending)
         self.index.record_collections(
             [{"key": s.key, "version": 0, "data": {"name": s.name, "parentCollection": s.parent}}
-             for s in self.plan.new_collections])
+             for s in steps])
+        self.plan = replace(self.plan, new_collections=())
+
+    # -- optimistic concurrency ----------------------------------------------------------
+
+    def _since(self) -> int:
+        if self.known is None:  # an answer was lost: its version is unknown
+            self._refresh()
+        assert self.known is not None
+        return self.known
+
+    def _refresh(self) -> None:
+        """Bring the index up to date (incrementally) and take its version as known."""
+        self.index.refresh(self.target)
+        self.known = self.index.version
+
+    def _count_replan(self) -> None:
+        self.report.replans += 1
+        if self.report.replans > MAX_REPLANS:
+            raise ZoteroError(f"{self.target.library_label} kept changing while pushing "
+                              f"({MAX_REPLANS} times)",
+                              hint="another push or sync is writing to it; run again when it is done "
+                                   "(nothing is duplicated)")
+
+    def _planned(self, papers: Sequence[Paper]) -> Plan:
+        """A plan for `papers` against the (refreshed) index, collections included."""
+        key, steps = resolve_collection(self.plan.collection_path, self.index.collections(), new_object_key,
+                                        self.index.reserved_collections())
+        return plan_push(papers, self.index, key, options=self.plan.options, new_key=new_object_key,
+                         written_notes=self.index.written_notes(), reserved=self.index.reserved(),
+                         collection_path=self.plan.collection_path, new_collections=steps)
 
     # -- items -------------------------------------------------------------------------
 
     def _send(self, sent: Sequence[_Sent]) -> WriteReport:
+        """Send one batch; raises LibraryChanged (nothing written) when the library moved
+        past the known version."""
         objects = [s.obj for s in sent]
         try:
-            report = self.target.write_items(objects)
+            report = self.target.write_items(objects, since=self._since())
+            self.known = report.version or None
         except WriteTokenUsed:  # the first attempt was applied before its answer was lost
+            self.known = None
             return self._confirm(sent, WriteReport())
         if any(f.get("code") == 412 and sent[i].obj.get("version") == 0 for i, f in report.failed.items()):
             report = self._confirm(sent, report)
@@ -192,19 +265,28 @@ class Applier:
         orphans = {i for i, f in report.failed.items() if f.get("code") == 409
                    and sent[i].obj.get("parentItem") in retried_keys}
         retry = sorted(transient | orphans)
+        stale: set[str] = set()
         if retry:  # transient per-object failures: once more, in one request
-            again = self._send([sent[i] for i in retry])
+            try:
+                again = self._send([sent[i] for i in retry])
+            except LibraryChanged:  # someone wrote meanwhile: plan those papers again
+                stale = {sent[i].plan.item_key for i in retry}
+                again = WriteReport()
             for new_index, old_index in enumerate(retry):
                 if new_index in again.successful:
                     report.successful[old_index] = again.successful[new_index]
                     report.failed.pop(old_index, None)
                 elif new_index in again.failed:
                     report.failed[old_index] = again.failed[new_index]
-        stale = {sent[i].plan.item_key for i, f in report.failed.items()
-                 if f.get("code") == 412 and int(sent[i].obj.get("version") or 0) > 0}
+        stale |= {sent[i].plan.item_key for i, f in report.failed.items()
+                  if f.get("code") == 412 and int(sent[i].obj.get("version") or 0) > 0}
         self._record(sent, report, exclude=stale)
         if stale:
-            self._replan([p for p in papers if p.item_key in stale])
+            self.notes_done |= {
+                sent[i].plan.item_key for i in report.successful
+                if sent[i].plan.item_key in stale and sent[i].plan.note is NoteAction.CREATE
+                and sent[i].obj.get("key") == sent[i].plan.note_key}
+            raise _Replan([p for p in papers if p.item_key in stale])
 
     def _record(self, sent: Sequence[_Sent], report: WriteReport, *, exclude: set[str]) -> None:
         self.index.record_written([obj for obj in report.successful.values() if "data" in obj])
@@ -221,34 +303,35 @@ class Applier:
                 continue
             seen.add(plan.item_key)
             reason = failures.get(plan.item_key)
-            self.report.results.append(PaperResult(plan, ok=reason is None, reason=reason))
+            self.report.results.append(PaperResult(self._as_done(plan), ok=reason is None, reason=reason))
         for i, item in enumerate(sent):
             if i in report.successful and item.obj.get("itemType", "note") == "note" and "note" in item.obj:
                 notes.append((item.plan.item_key, item.obj["key"], written_hash(item.obj["note"])))
         if notes:
             self.index.remember_notes(notes)
 
-    def _replan(self, papers: Sequence[PaperPlan]) -> None:
-        """Items changed in Zotero since the index was read: refresh, plan, send once."""
-        self.index.refresh(self.target)
-        fresh = plan_push([p.paper for p in papers], self.index, self.plan.collection_key,
-                          options=self.plan.options, new_key=new_object_key,
-                          written_notes=self.index.written_notes())
-        sent = [_Sent(p, obj) for p in fresh.papers
-                for obj in p.objects(self.plan.collection_key, self.plan.options)]
-        report = self._send(sent) if sent else WriteReport()
-        self._record(sent, report, exclude=set())
-        done = {s.plan.item_key for s in sent}
-        self.report.results.extend(PaperResult(p) for p in fresh.papers if p.item_key not in done)
+    def _as_done(self, plan: PaperPlan) -> PaperPlan:
+        """The plan as reported: a note an earlier attempt of this push created (before a
+        412 made the paper be planned again, which now finds it) counts as created."""
+        if plan.item_key in self.notes_done and plan.note is NoteAction.LEAVE:
+            return replace(plan, note=NoteAction.CREATE)
+        return plan
+
+    def _report_unwritten(self, papers: Sequence[PaperPlan]) -> None:
+        """Papers that need no write (in the collection already, skipped): done."""
+        self.report.results.extend(PaperResult(self._as_done(p)) for p in papers
+                                   if not p.objects(self.plan.collection_key, self.plan.options))
 
     def run(self) -> SyncReport:
-        self._create_collections()
-        for paper in self.plan.papers:
-            if not paper.objects(self.plan.collection_key, self.plan.options):
-                self.report.results.append(PaperResult(paper))
-        unwritten = len(self.report.results)
-        self.on_progress(unwritten)
-        for batch in self.plan.batches():
+        try:
+            self._create_collections()
+        finally:
+            self.report.plan = self.plan
+        self._report_unwritten(self.plan.papers)
+        self.on_progress(len(self.report.results))
+        queue = deque(self.plan.batches())
+        while queue:
+            batch = queue.popleft()
             if self.should_stop():
                 self.report.cancelled = True
                 self.report.results.extend(PaperResult(p, ok=False, reason=CANCELLED)
@@ -259,11 +342,32 @@ class Applier:
                 continue
             try:
                 self._write_batch(batch)
+            except (_Replan, LibraryChanged) as changed:
+                # The library moved (another machine pushed): re-read what changed and
+                # plan again what is left; papers now found are filed, not created.
+                again = changed.papers if isinstance(changed, _Replan) else batch
+                self.on_progress(len(batch) - len(again))
+                rest = again + [p for b in queue for p in b]
+                try:
+                    self._count_replan()
+                    self._refresh()
+                    self.plan = self._planned([p.paper for p in rest])
+                    self._create_collections()  # only if the collection vanished meanwhile
+                except ZoteroError as error:
+                    self.report.stopped_by = error
+                    self._fail_unreported(rest, error.message)
+                    break
+                self._report_unwritten(self.plan.papers)
+                self.on_progress(sum(not p.objects(self.plan.collection_key, self.plan.options)
+                                     for p in self.plan.papers))
+                queue = deque(self.plan.batches())
+                continue
             except ZoteroError as error:  # the library cannot be written now: report, stop
                 self.report.stopped_by = error
                 self._fail_unreported(batch, error.message)
             self.on_progress(len(batch))
-        if self.plan.writes and self.report.stopped_by is None:
+        self.report.plan = self.plan
+        if any(r.plan.writes for r in self.report.results) and self.report.stopped_by is None:
             # Catch the index up with what was just written (our own objects come back
             # with the versions already recorded, so this costs no item fetches), so
             # the next run starts with a single "not modified" answer. Best effort:

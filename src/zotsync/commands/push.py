@@ -211,6 +211,7 @@ def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple
             "dry_run": False,
             "plan": plan_json(plan),
             "counts": report.counts(),
+            "replans": report.replans,
             "results": [paper_plan_json(r.plan) | {"ok": r.ok, "reason": r.reason} for r in report.results],
         })
     if report.stopped_by is not None:  # exit 3, after saying what was written before it

@@ -22,6 +22,17 @@ class WriteTokenUsed(ZoteroError):
     the first attempt was lost, but its writes happened."""
 
 
+class LibraryChanged(ZoteroError):
+    """A write sent with `If-Unmodified-Since-Version: N` was refused as a whole (412):
+    the library moved past N (another machine wrote). Nothing of it was written."""
+
+    def __init__(self, expected: int, found: int | None) -> None:
+        self.expected = expected
+        self.found = found
+        super().__init__(f"the library changed since version {expected} (now {found}) while writing",
+                         hint="run the command again")
+
+
 def new_object_key() -> str:
     """A client-generated object key: 8 characters of Zotero's key alphabet."""
     return "".join(secrets.choice(KEY_ALPHABET) for _ in range(8))
@@ -79,9 +90,13 @@ class LibraryTarget(Protocol):
 
     def all_collections(self) -> Versioned: ...
 
-    def write_items(self, objects: Sequence[Mapping[str, Any]]) -> WriteReport:
-        """POST up to 50 objects; retried safely (same write token) on transport errors."""
+    def write_items(self, objects: Sequence[Mapping[str, Any]], *, since: int | None = None) -> WriteReport:
+        """POST up to 50 objects; retried safely (same write token) on transport errors.
+
+        With `since`, sent with `If-Unmodified-Since-Version: since`: raises
+        LibraryChanged, having written nothing, when the library is newer."""
         ...
 
-    def write_collections(self, objects: Sequence[Mapping[str, Any]]) -> WriteReport: ...
+    def write_collections(self, objects: Sequence[Mapping[str, Any]], *,
+                          since: int | None = None) -> WriteReport: ...
 

@@ -28,7 +28,7 @@ from pyzotero import zotero
 
 from zotsync.config import Settings
 from zotsync.errors import ConfigError, ZoteroError, register_secret
-from zotsync.zotero.api import KEY_ALPHABET, Versioned, WriteReport, WriteTokenUsed
+from zotsync.zotero.api import KEY_ALPHABET, LibraryChanged, Versioned, WriteReport, WriteTokenUsed
 
 log = logging.getLogger(__name__)
 
@@ -209,6 +209,10 @@ class ZoteroWeb:
                               hint="check ZOTERO_LIBRARY_ID and ZOTERO_LIBRARY_TYPE, or run `zotsync login`")
         if status == 412 and _TOKEN_USED.search(text):
             raise WriteTokenUsed("write token already used")
+        expected = response.request.headers.get("If-Unmodified-Since-Version")
+        if status == 412 and expected is not None and expected.isdigit():
+            found = response.headers.get("Last-Modified-Version", "")
+            raise LibraryChanged(int(expected), int(found) if found.isdigit() else None)
         if status == 412:
             raise ZoteroError(f"{self.library_label} changed while writing (412): {text}",
                               hint="run the command again")
@@ -294,12 +298,13 @@ class ZoteroWeb:
 
     # -- writes ------------------------------------------------------------------------
 
-    def _write(self, path: str, objects: Sequence[Mapping[str, Any]]) -> WriteReport:
+    def _write(self, path: str, objects: Sequence[Mapping[str, Any]], since: int | None) -> WriteReport:
         if len(objects) > 50:
             raise ValueError("at most 50 objects per write request")
-        token = write_token()
-        response = self.request("POST", f"{self.prefix}/{path}", body=list(objects),
-                                headers={"Zotero-Write-Token": token})
+        headers = {"Zotero-Write-Token": write_token()}
+        if since is not None:  # optimistic concurrency: refused whole if anyone wrote after `since`
+            headers["If-Unmodified-Since-Version"] = str(since)
+        response = self.request("POST", f"{self.prefix}/{path}", body=list(objects), headers=headers)
         try:
             document = response.json()
         except ValueError:
@@ -307,8 +312,9 @@ class ZoteroWeb:
                               hint="run again: re-running never duplicates") from None
         return WriteReport.from_json(document, self._version(response))
 
-    def write_items(self, objects: Sequence[Mapping[str, Any]]) -> WriteReport:
-        return self._write("items", objects)
+    def write_items(self, objects: Sequence[Mapping[str, Any]], *, since: int | None = None) -> WriteReport:
+        return self._write("items", objects, since)
 
-    def write_collections(self, objects: Sequence[Mapping[str, Any]]) -> WriteReport:
-        return self._write("collections", objects)
+    def write_collections(self, objects: Sequence[Mapping[str, Any]], *,
+                          since: int | None = None) -> WriteReport:
+        return self._write("collections", objects, since)
