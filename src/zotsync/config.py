@@ -197,7 +197,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("zotero_backoff", "zotero", "backoff", ("ZOTSYNC_ZOTERO_BACKOFF",), _seconds, 2.0,
             "first wait in seconds when Zotero gives no Retry-After (doubles each try)"),
     Setting("zotero_timeout", "zotero", "timeout", ("ZOTSYNC_ZOTERO_TIMEOUT",), _timeout, 60.0,
-            "seconds to wait for one Zotero response"),
+            "seconds for one Zotero request and its whole answer (a total deadline)"),
     Setting("arxiv_url", "arxiv", "url", ("ZOTSYNC_ARXIV_URL",), _url,
             "https://export.arxiv.org/api/query", "arXiv API query endpoint"),
     Setting("arxiv_delay", "arxiv", "delay", ("ZOTSYNC_ARXIV_DELAY",), _seconds, 3.0,

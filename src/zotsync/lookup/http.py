@@ -24,12 +24,16 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from zotsync import __version__
+from zotsync.deadline import BodyTooLarge, Watchdog, read_capped, watch_socket
 from zotsync.errors import LookupFailed
 
 PROJECT_URL = "https://github.com/zotsync/zotsync"
@@ -54,7 +58,7 @@ class Policy:
     retries: int = 3  # further attempts after a retryable failure
     backoff: float = 1.0  # first wait when the server gives no Retry-After; doubles
     max_wait: float = 120.0  # a longer Retry-After is not waited for
-    timeout: float = 30.0  # seconds to connect, and to wait for the answer
+    timeout: float = 30.0  # seconds for one request and its whole answer (a total deadline)
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -92,6 +96,44 @@ def _describe(error: requests.RequestException) -> str:
     return type(error).__name__
 
 
+class _WatchedHTTPConnection(HTTPConnection):
+    """Registers its socket with the thread's watchdog on every exchange."""
+
+    def connect(self) -> None:
+        super().connect()
+        watch_socket(self.sock)
+
+    def getresponse(self) -> Any:
+        watch_socket(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        watch_socket(self.sock)
+
+    def getresponse(self) -> Any:
+        watch_socket(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter with connections a `Watchdog` can cut at a deadline."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
 class HttpClient:
     """One source's session. Thread-safe: requests are serialized.
 
@@ -115,7 +157,7 @@ class HttpClient:
         self._next_start = 0.0
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=1, pool_block=True, max_retries=0)
+        adapter = _WatchedAdapter(pool_connections=1, pool_maxsize=1, pool_block=True, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
@@ -132,7 +174,25 @@ class HttpClient:
         started = self._clock()
         self._next_start = started + self.policy.delay
         self.requests_made += 1
-        return self.session.get(url, params=params, timeout=self.policy.timeout)
+        # A total deadline (a trickling server never trips a read timeout) and a size cap
+        # on the decompressed body (a gzip bomb): both end in a retryable failure.
+        with Watchdog(self.policy.timeout) as watchdog:
+            try:
+                response = self.session.get(url, params=params, timeout=self.policy.timeout, stream=True)
+                try:
+                    body = read_capped(response.iter_content(65536))
+                finally:
+                    response.close()
+            except requests.RequestException:
+                if watchdog.fired:
+                    raise requests.Timeout("deadline passed") from None
+                raise
+            except BodyTooLarge as error:
+                raise SourceUnavailable(self.source, f"answer too large ({error})") from None
+        if watchdog.fired:  # cut at the deadline: whatever was read is not the answer
+            raise requests.Timeout("deadline passed")
+        response._content = body  # what requests' own read would have set
+        return response
 
     def get(self, url: str, params: Mapping[str, str] | None = None) -> requests.Response:
         """The first answer that is not a retryable failure; SourceUnavailable otherwise."""

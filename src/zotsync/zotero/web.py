@@ -23,10 +23,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore2
 import httpx2  # pyzotero's HTTP client library (a pyzotero dependency)
 from pyzotero import zotero
 
 from zotsync.config import Settings
+from zotsync.deadline import BodyTooLarge, DeadlineBackend, read_capped, until
 from zotsync.errors import ConfigError, ZoteroError, register_secret
 from zotsync.zotero.api import KEY_ALPHABET, LibraryChanged, Versioned, WriteReport, WriteTokenUsed
 
@@ -76,6 +78,17 @@ def _seconds(value: str | None) -> float | None:
         return None
 
 
+class _DeadlineTransport(httpx2.HTTPTransport):
+    """httpx's transport over httpcore's connection pool, with `DeadlineBackend` as the
+    network backend (httpx offers no parameter for it), so `deadline.until` bounds a
+    whole exchange, headers and body."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pool = httpcore2.ConnectionPool(ssl_context=httpx2.create_ssl_context(),
+                                              network_backend=DeadlineBackend())
+
+
 class ZoteroWeb:
     """One library (user or group) on a Zotero Web API server."""
 
@@ -92,7 +105,8 @@ class ZoteroWeb:
         self.library_label = f"{settings.library_type} library {settings.library_id}"
         self.prefix = settings.library_prefix
         self._sleep = sleep
-        client = httpx2.Client(follow_redirects=True, timeout=settings.zotero_timeout)
+        client = httpx2.Client(follow_redirects=True, timeout=settings.zotero_timeout,
+                               transport=_DeadlineTransport())
         self.zot = zotero.Zotero(settings.library_id, settings.library_type, settings.api_key,
                                  client=client)
         self.zot.endpoint = settings.zotero_url
@@ -151,10 +165,14 @@ class ZoteroWeb:
             self._wait_backoff()
             self.requests += 1
             try:
-                response = self.client.request(method, self._url(path), params=params,
-                                                   content=data, headers=all_headers)
+                response = self._exchange(method, path, params, data, all_headers)
+            except BodyTooLarge as exc:
+                raise ZoteroError(f"Zotero's answer to {method} {path} is too large ({exc})",
+                                  hint="check ZOTSYNC_ZOTERO_URL points at a Zotero API") from None
             except httpx2.TransportError as exc:
-                last_problem = f"network error ({type(exc).__name__})"
+                last_problem = (f"no complete answer within {self.settings.zotero_timeout:g} s"
+                                if isinstance(exc, httpx2.TimeoutException)
+                                else f"network error ({type(exc).__name__})")
                 log.info("zotero %s %s: %s (attempt %d/%d)", method, path, last_problem, attempt, attempts)
                 if attempt < attempts:
                     self._sleep(delay)
@@ -184,6 +202,22 @@ class ZoteroWeb:
             f"after {attempts} attempts",
             hint="try again in a few minutes; nothing was lost, re-running resumes the job",
         )
+
+    def _exchange(self, method: str, path: str, params: Mapping[str, Any] | None, data: bytes | None,
+                  headers: Mapping[str, str]) -> httpx2.Response:
+        """One request and its whole answer, within `zotero_timeout` seconds in all and at
+        most `MAX_BODY` bytes once decompressed (a gzip bomb stops there)."""
+        with until(self.settings.zotero_timeout):
+            request = self.client.build_request(method, self._url(path), params=params, content=data,
+                                                headers=headers)
+            streamed = self.client.send(request, stream=True)
+            try:
+                body = read_capped(streamed.iter_bytes())
+            finally:
+                streamed.close()
+        kept = [(name, value) for name, value in streamed.headers.multi_items()
+                if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        return httpx2.Response(streamed.status_code, headers=kept, content=body, request=request)
 
     def _raise_for(self, status: int, response: httpx2.Response, method: str) -> None:
         text = " ".join((response.text or "").split())[:200]
