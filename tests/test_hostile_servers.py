@@ -65,3 +65,49 @@ def test_a_gzip_bomb_lookup_is_refused() -> None:
         client = HttpClient("arXiv", Policy(retries=0, timeout=10.0))
         with pytest.raises(SourceUnavailable, match="answer too large"):
             client.get(server.url + "/api/query")
+
+
+# -- answers that ended in "internal error" (exit 70): now one-line server errors ----------
+
+@pytest.mark.parametrize(("status", "body", "headers", "expected"), [
+    (200, b"[" * 10_000 + b"]" * 10_000, {"Total-Results": "1"}, "Zotero sent an unreadable answer to GET"),
+    (429, b"slow down", {"Retry-After": "inf"}, "Zotero asks to wait more than a week"),
+    (200, b"[]", {"Backoff": "1e300", "Total-Results": "0"}, "Zotero asks to wait more than a week"),
+    (200, b"[]", {"Total-Results": "many"}, "unreadable Total-Results header ('many')"),
+])
+def test_odd_server_answers_are_one_line(run_cli, status: int, body: bytes,  # type: ignore[no-untyped-def]
+                                         headers: dict[str, str], expected: str) -> None:
+    answer = canned(status, body, ZOTERO | {"Last-Modified-Version": "1"} | headers)
+    with HostileServer(answer) as server:
+        result = run_cli("collections", env=zotero_env(server.url))
+    assert result.exit_code == 3, result.stderr
+    assert expected in result.stderr.splitlines()[-1]
+    assert "internal error" not in result.stderr
+
+
+def test_a_list_for_format_versions_is_a_server_error() -> None:
+    from zotsync.config import load_settings
+    from zotsync.errors import ZoteroError
+    from zotsync.zotero.web import ZoteroWeb
+
+    with HostileServer(canned(200, b"[]", ZOTERO | {"Last-Modified-Version": "2"})) as server:
+        web = ZoteroWeb(load_settings(environ=zotero_env(server.url)))
+        with pytest.raises(ZoteroError, match=r"unreadable answer to items\?format=versions"):
+            web.item_versions(1)
+
+
+def test_a_refused_connection_fails_fast_in_one_line(run_cli) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.monotonic()
+    result = run_cli("collections", env=zotero_env(f"http://127.0.0.1:{port}", ZOTSYNC_ZOTERO_RETRIES="5",
+                                                   ZOTSYNC_ZOTERO_BACKOFF="2"))
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 3
+    assert result.stderr.splitlines() == [
+        f"zotsync: error: cannot connect to Zotero at 127.0.0.1:{port} (connection refused) (check the "
+        "network and ZOTSYNC_ZOTERO_URL; nothing was being written)"]
+    assert elapsed < 5  # not 5 attempts with 2, 4, 8, 16 s waits

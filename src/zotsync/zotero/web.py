@@ -73,9 +73,12 @@ def _seconds(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        number = float(value)
     except ValueError:
         return None
+    if math.isnan(number):
+        return None
+    return max(0.0, number)  # may be inf: "longer than MAX_WAIT" all the same
 
 
 class _DeadlineTransport(httpx2.HTTPTransport):
@@ -123,20 +126,22 @@ class ZoteroWeb:
     def _url(self, path: str) -> str:
         return f"{self.settings.zotero_url}{path}"
 
-    def _wait_backoff(self) -> None:
+    def _wait_backoff(self, method: str) -> None:
         remaining = self._backoff_until - time.monotonic()
         if remaining > MAX_WAIT:
-            raise self._too_long(remaining, "Backoff")
+            raise self._too_long(remaining, "Backoff", method)
         if remaining > 0:
             self._sleep(remaining)
 
-    def _too_long(self, seconds: float, why: str) -> ZoteroError:
+    def _too_long(self, seconds: float, why: str, method: str) -> ZoteroError:
         """Zotero asks for a pause longer than a command should sit silent: stop, say so."""
+        if not math.isfinite(seconds) or seconds > 7 * 86400:  # Backoff: 1e300, Retry-After: inf
+            return ZoteroError(f"Zotero asks to wait more than a week before the next request ({why})",
+                               hint="try again later; " + self._nothing_lost(method))
         until = datetime.now().astimezone() + timedelta(seconds=seconds)
         wait = f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{math.ceil(seconds / 60)} min"
         return ZoteroError(f"Zotero asks to wait {wait} before the next request ({why})",
-                           hint=f"try again after {until:%H:%M}; nothing was lost, re-running resumes "
-                                "the job")
+                           hint=f"try again after {until:%H:%M}; " + self._nothing_lost(method))
 
     def request(
         self,
@@ -162,13 +167,26 @@ class ZoteroWeb:
         delay = self.settings.zotero_backoff
         last_problem = ""
         for attempt in range(1, attempts + 1):
-            self._wait_backoff()
+            self._wait_backoff(method)
             self.requests += 1
             try:
                 response = self._exchange(method, path, params, data, all_headers)
             except BodyTooLarge as exc:
                 raise ZoteroError(f"Zotero's answer to {method} {path} is too large ({exc})",
                                   hint="check ZOTSYNC_ZOTERO_URL points at a Zotero API") from None
+            except httpx2.ConnectError as exc:
+                # Refused or unreachable is not a busy server: one more try covers a
+                # restart; more would only keep the user waiting in silence.
+                reason = "connection refused" if "refused" in str(exc).lower() else "unreachable"
+                last_problem = f"cannot connect ({reason})"
+                log.info("zotero %s %s: %s (attempt %d/%d)", method, path, last_problem, attempt, attempts)
+                if attempt >= min(2, attempts):
+                    raise ZoteroError(
+                        f"cannot connect to Zotero at {urlsplit(self.settings.zotero_url).netloc} ({reason})",
+                        hint="check the network and ZOTSYNC_ZOTERO_URL; "
+                             + self._nothing_lost(method)) from None
+                self._sleep(min(delay, 1.0))
+                continue
             except httpx2.TransportError as exc:
                 last_problem = (f"no complete answer within {self.settings.zotero_timeout:g} s"
                                 if isinstance(exc, httpx2.TimeoutException)
@@ -180,7 +198,7 @@ class ZoteroWeb:
                 continue
             backoff = _seconds(response.headers.get("Backoff"))
             if backoff:
-                self._backoff_until = time.monotonic() + backoff
+                self._backoff_until = time.monotonic() + min(backoff, 1e9)
             status = response.status_code
             if status in ok or status == 304:
                 return response
@@ -188,7 +206,7 @@ class ZoteroWeb:
             locked = status == 409 and _LOCKED.search(response.text or "") is not None
             if status in _RETRY_STATUSES or locked:
                 if retry_after is not None and retry_after > MAX_WAIT:
-                    raise self._too_long(retry_after, f"{status} with Retry-After")
+                    raise self._too_long(retry_after, f"{status} with Retry-After", method)
                 last_problem = {429: "rate limited (429)", 503: "unavailable (503)"}.get(
                     status, f"server error {status}" if not locked else "library locked (409)")
                 log.info("zotero %s %s: %s (attempt %d/%d)", method, path, last_problem, attempt, attempts)
@@ -200,8 +218,14 @@ class ZoteroWeb:
         raise ZoteroError(
             f"Zotero at {urlsplit(self.settings.zotero_url).netloc} kept failing: {last_problem} "
             f"after {attempts} attempts",
-            hint="try again in a few minutes; nothing was lost, re-running resumes the job",
+            hint="try again in a few minutes; " + self._nothing_lost(method),
         )
+
+    @staticmethod
+    def _nothing_lost(method: str) -> str:
+        if method == "GET":
+            return "nothing was being written"
+        return "nothing was lost, re-running resumes the job"
 
     def _exchange(self, method: str, path: str, params: Mapping[str, Any] | None, data: bytes | None,
                   headers: Mapping[str, str]) -> httpx2.Response:
@@ -255,7 +279,8 @@ class ZoteroWeb:
 
     @staticmethod
     def _version(response: httpx2.Response) -> int:
-        return int(response.headers.get("Last-Modified-Version") or 0)
+        value = (response.headers.get("Last-Modified-Version") or "").strip()
+        return int(value) if value.isdigit() and len(value) < 20 else 0
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None,
                  headers: Mapping[str, str] | None = None) -> Versioned | None:
@@ -265,7 +290,7 @@ class ZoteroWeb:
             return None
         try:
             document = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ZoteroError(f"Zotero sent an unreadable answer to GET {path}",
                               hint="check ZOTSYNC_ZOTERO_URL points at a Zotero API") from None
         return Versioned(document, self._version(response))
@@ -279,6 +304,16 @@ class ZoteroWeb:
         return dict(found.data)
 
     def item_versions(self, since: int) -> Versioned | None:
+        found = self._item_versions(since)
+        if found is not None and not (isinstance(found.data, dict) and all(
+                isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+                for k, v in found.data.items())):
+            raise ZoteroError("Zotero sent an unreadable answer to items?format=versions "
+                              "(not an object of key: version)",
+                              hint="check ZOTSYNC_ZOTERO_URL points at a Zotero API")
+        return found
+
+    def _item_versions(self, since: int) -> Versioned | None:
         return self.get_json(f"{self.prefix}/items", {"format": "versions", "since": since,
                                                        "includeTrashed": 1},
                              headers={"If-Modified-Since-Version": str(since)})
@@ -296,12 +331,16 @@ class ZoteroWeb:
             response = self.request("GET", path, params={**params, "limit": 100, "start": start})
             try:
                 page = Versioned(response.json(), self._version(response))
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise ZoteroError(f"Zotero sent an unreadable answer to GET {path}",
                                   hint="check ZOTSYNC_ZOTERO_URL points at a Zotero API") from None
             yield page
             start += len(page.data)
             total = response.headers.get("Total-Results")
+            if total is not None and not total.strip().isdigit():
+                raise ZoteroError(f"Zotero sent an unreadable Total-Results header ({total[:40]!r}) "
+                                  f"to GET {path}",
+                                  hint="check ZOTSYNC_ZOTERO_URL points at a Zotero API")
             if not page.data or (total is not None and start >= int(total)) or (
                     total is None and len(page.data) < 100):
                 return
@@ -341,9 +380,12 @@ class ZoteroWeb:
         response = self.request("POST", f"{self.prefix}/{path}", body=list(objects), headers=headers)
         try:
             document = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ZoteroError(f"Zotero sent an unreadable write report for {path}",
                               hint="run again: re-running never duplicates") from None
+        if not isinstance(document, dict):
+            raise ZoteroError(f"Zotero sent an unreadable write report for {path}",
+                              hint="run again: re-running never duplicates")
         return WriteReport.from_json(document, self._version(response))
 
     def write_items(self, objects: Sequence[Mapping[str, Any]], *, since: int | None = None) -> WriteReport:
