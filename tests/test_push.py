@@ -396,3 +396,24 @@ def test_a_library_locked_for_good_is_named(run_cli, zotero_emu) -> None:  # typ
     assert "library locked (409)" in result.stderr
     assert "does not look like a Zotero" not in result.stderr
     assert items_of(zotero_emu, "preprint") == []
+
+
+def test_a_digest_with_no_valid_paper_creates_nothing(run_cli, zotero_emu, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"foo": 1}\n{"bar": 2}\n', encoding="utf-8")
+    result = run_cli("push", str(bad), "--format", "jsonl", "-c", "Empty", "--no-enrich", env=zotero_emu.env)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1].startswith("zotsync: error: no valid papers to push")
+    assert zotero_emu.log == [] and zotero_emu.library().collections == {}
+
+
+def test_a_field_too_long_names_paper_and_field_and_is_not_retried(run_cli, zotero_emu, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    text = (DATA / "arxiv-daily-digest.md").read_text(encoding="utf-8")
+    digest = tmp_path / "long.md"
+    digest.write_text(text.replace("Abstract: ", "Abstract: " + "x" * 70_000, 1), encoding="utf-8")
+    result = run_cli("push", str(digest), "-c", "Long", "--no-enrich", env=zotero_emu.env)
+    assert result.exit_code == 1
+    [failed] = [line for line in result.stderr.splitlines() if line.startswith("failed:")]
+    assert "413 Value for 'abstractNote' too long" in failed and "running again cannot help" in failed
+    assert "run again to retry" not in result.stderr
+    assert "running again will not help" in result.stderr.splitlines()[-1]

@@ -113,7 +113,14 @@ class _Sent:
 
 def _reason(failure: Mapping[str, Any]) -> str:
     message = html.unescape(str(failure.get("message") or "")).strip()
+    if failure.get("code") == 413:  # a field, note or tag longer than Zotero keeps: never retried
+        message += " (longer than Zotero allows: shorten it in the digest; running again cannot help)"
     return f"{failure.get('code', '?')} {message}".strip()
+
+
+def permanent(reason: str | None) -> bool:
+    """A failure that running again cannot mend (too long, invalid data)."""
+    return (reason or "").startswith(("413 ", "400 "))
 
 
 class Applier:

@@ -28,7 +28,7 @@ from zotsync.errors import SyncFailed, ZotsyncError
 from zotsync.inputs import load_papers
 from zotsync.summaries import attach_summaries, require_llm
 from zotsync.sync import Library, open_library, plan_for, push_lock
-from zotsync.sync_apply import SyncReport, apply_plan
+from zotsync.sync_apply import SyncReport, apply_plan, permanent
 
 _ACTION_TEXT = {
     ItemAction.CREATE: "create",
@@ -159,6 +159,9 @@ def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple
                              max_size=run.settings.input_max_size)
     report_counts(loaded, len(files))
     papers = choose_papers(run, loaded.papers, select, enrich=enrich, offline=offline)
+    if not papers:  # not even a collection is created for nothing
+        raise ZotsyncError("no valid papers to push (see the warnings above); nothing was written",
+                           hint="check the digest, or pass --format if it was read as the wrong one")
     options = PushOptions(tags=tuple(tags), notes=notes,
                           pdf_link=settings.pdf_link if pdf_link is None else pdf_link,
                           if_exists=if_exists)
@@ -217,7 +220,9 @@ def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple
     if report.stopped_by is not None:  # exit 3, after saying what was written before it
         raise report.stopped_by
     if report.failed:
-        raise SyncFailed(f"{len(report.failed)} of {len(report.results)} papers were not synced",
-                         hint="see the reasons above; run again to retry them")
+        hint = ("see the reasons above; those papers need changing, running again will not help"
+                if all(permanent(r.reason) for r in report.failed)
+                else "see the reasons above; run again to retry them")
+        raise SyncFailed(f"{len(report.failed)} of {len(report.results)} papers were not synced", hint=hint)
     if summaries is not None:  # pushed; the papers whose summary failed went without a note
         raise_for_report(summaries)
