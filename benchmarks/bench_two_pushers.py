@@ -42,7 +42,7 @@ def run(pushers: int, papers: int, latency: float, folder: Path) -> tuple[float,
         emu.add_key(KEY, user_id=1, write=True)
         processes = []
         started = time.monotonic()
-        for n in range(pushers):
+        for _ in range(pushers):
             home = Path(tempfile.mkdtemp(dir=folder))
             env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "c"),
                    "XDG_DATA_HOME": str(home / "d"), "XDG_CACHE_HOME": str(home / "k"),
