@@ -267,3 +267,19 @@ def test_cjk_only_in_annote_compiles_with_pdflatex(tmp_path: Path) -> None:
     keys = export(papers, tmp_path, tldr=True)
     assert "本文" in (tmp_path / "refs.bib").read_text(encoding="utf-8")
     assert_clean(compile_bibtex(tmp_path, keys))
+
+
+@pytest.mark.parametrize("style", ["bibtex", "biblatex"])
+def test_keys_pinned_in_zotero_compile(tmp_path: Path, style: str) -> None:
+    # Better BibTeX's pinned keys may hold `:` `_` `-` `.`; the file must still compile.
+    papers = [Paper(title="One", arxiv_id="2401.00001", authors=("Ann Lee",), published=date(2024, 1, 1)),
+              Paper(title="Two", arxiv_id="2401.00002", authors=("Bo Li",), published=date(2024, 1, 2)),
+              Paper(title="Three", arxiv_id="2401.00003", authors=("Cy Ng",), published=date(2024, 1, 3))]
+    pinned = {papers[0].identity: "BBT_pinned:2024.one", papers[1].identity: "Native-2024"}
+    with Store(tmp_path / "store.sqlite3") as store:
+        plan = plan_merge(papers, read_bib(tmp_path / "refs.bib"), store, ExportOptions(style=style),
+                          pinned=pinned)
+        apply_merge(plan, store)
+    keys = [a.key for a in plan.added]
+    assert keys == ["BBT_pinned:2024.one", "Native-2024", "ng2024three"]
+    assert_clean(compile_bibtex(tmp_path, keys) if style == "bibtex" else compile_biber(tmp_path, keys))

@@ -27,7 +27,7 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -524,6 +524,8 @@ class Present:
     keys: tuple[str, ...]
     matched_by: str
     line: int
+    other_key: str | None = None  # the key it would have had (the rename map), if another
+    other_source: str | None = None  # "zotero" (pinned there), "zotsync" (given before), "format"
 
 
 @dataclass(frozen=True, slots=True)
@@ -556,7 +558,7 @@ class MergePlan:
 
 
 def _new_key(paper: Paper, ident: Ident, options: ExportOptions, memory: KeyMemory,
-             taken_in_file: set[str], plan: MergePlan) -> str:
+             taken_in_file: set[str], plan: MergePlan, pinned: str | None = None) -> str:
     def taken(candidate: str) -> bool:
         folded = fold_key(candidate)
         if folded in taken_in_file:
@@ -564,6 +566,11 @@ def _new_key(paper: Paper, ident: Ident, options: ExportOptions, memory: KeyMemo
         owner = memory.owner(candidate)
         return owner is not None and same_paper(owner, ident) is None
 
+    if pinned is not None:  # chosen in Zotero (or Better BibTeX): it wins over zotsync's own
+        if fold_key(pinned) not in taken_in_file:
+            return pinned
+        plan.warnings.append(f"{paper.label}: its Zotero key {pinned} is used by another entry in "
+                             f"{plan.bib.path}; giving it another key")
     remembered = memory.current_key(ident)
     if remembered is not None:
         if not taken(remembered):
@@ -573,16 +580,44 @@ def _new_key(paper: Paper, ident: Ident, options: ExportOptions, memory: KeyMemo
     return unique_key(base_key(paper, options.key_format), taken)
 
 
-def _order(paper: Paper) -> tuple[int, str, str, str]:
+def _other_key(paper: Paper, ident: Ident, key: str, options: ExportOptions, memory: KeyMemory,
+               taken_in_file: set[str], pinned: str | None) -> tuple[str | None, str | None]:
+    """The key a paper already in the file would have had, and where that key is from:
+    ("zotero", its pinned key), ("zotsync", the key zotsync last gave it elsewhere), or
+    ("format", what the key format makes). (None, None) when that is the file's key."""
+    if pinned is not None:
+        return (pinned, "zotero") if fold_key(pinned) != fold_key(key) else (None, None)
+    remembered = memory.current_key(ident)
+    if remembered is not None:
+        return (remembered, "zotsync") if fold_key(remembered) != fold_key(key) else (None, None)
+    others = taken_in_file - {fold_key(key)}
+
+    def taken(candidate: str) -> bool:
+        owner = memory.owner(candidate)
+        return fold_key(candidate) in others or (owner is not None and same_paper(owner, ident) is None)
+
+    made = unique_key(base_key(paper, options.key_format), taken)
+    return (made, "format") if fold_key(made) != fold_key(key) else (None, None)
+
+
+def paper_order(paper: Paper) -> tuple[int, str, str, str]:
     """Deterministic order for giving keys: first published first, then by identity."""
     return (paper.year or 9999, paper.arxiv_id or "~", (paper.doi or "~").lower(),
             title_fingerprint(paper.title))
 
 
 def plan_merge(papers: Sequence[Paper], bib: BibText, store: Store,
-               options: ExportOptions | None = None) -> MergePlan:
-    """Decide what to add to `bib` for `papers`; reads the store, writes only its cache."""
+               options: ExportOptions | None = None, *,
+               pinned: Mapping[str, str] | None = None) -> MergePlan:
+    """Decide what to add to `bib` for `papers`; reads the store, writes only its cache.
+
+    `pinned` maps a paper's identity to the key already chosen for it in Zotero (its
+    `citationKey`, or Better BibTeX's pinned key): a new entry gets that key. A paper
+    already in the file keeps its entry's key; `Present.other_key` tells the key it
+    would have had, for the rename map.
+    """
     options = options or ExportOptions()
+    pinned = pinned or {}
     plan = MergePlan(bib, options)
     cache = BlockCache(store)
     memory = KeyMemory(store)
@@ -649,8 +684,10 @@ def plan_merge(papers: Sequence[Paper], bib: BibText, store: Store,
             new.append((position, paper, ident))
             continue
         found = [entries[i] for i, _ in matches]
+        other, source = _other_key(paper, ident, found[0].key or "", options, memory, taken_in_file,
+                                   pinned.get(paper.identity))
         plan.present.append(Present(paper, found[0].key or "", tuple(b.key or "" for b in found),
-                                    matches[0][1], found[0].line))
+                                    matches[0][1], found[0].line, other, source))
         if len(found) > 1:
             plan.warnings.append(f"{paper.label} has {len(found)} entries in {bib.path}: "
                                  f"{', '.join(b.key or '?' for b in found)}")
@@ -659,12 +696,12 @@ def plan_merge(papers: Sequence[Paper], bib: BibText, store: Store,
     # input order); entries are appended in input order.
     entry_options = options.entry_options()
     added: list[tuple[int, Added, Ident]] = []
-    for position, paper, ident in sorted(new, key=lambda item: _order(item[1])):
+    for position, paper, ident in sorted(new, key=lambda item: paper_order(item[1])):
         twin = next((a for _, a, i in added if same_paper(ident, i)), None)
         if twin is not None:
             plan.skipped.append(Skipped(paper, f"same paper as {twin.key} in this export"))
             continue
-        key = _new_key(paper, ident, options, memory, taken_in_file, plan)
+        key = _new_key(paper, ident, options, memory, taken_in_file, plan, pinned.get(paper.identity))
         entry = format_entry(paper, key, entry_options)
         try:
             entry.text.encode(bib.encoding)
@@ -808,7 +845,8 @@ def bib_lock(path: Path, *, wait: float = LOCK_WAIT) -> Iterator[None]:
 
 
 def merge_bib(papers: Sequence[Paper], path: Path, store: Store, options: ExportOptions | None = None,
-              *, dry_run: bool = False, max_size: int = DEFAULT_MAX_SIZE) -> MergePlan:
+              *, dry_run: bool = False, max_size: int = DEFAULT_MAX_SIZE,
+              pinned: Mapping[str, str] | None = None) -> MergePlan:
     """Plan and (unless `dry_run`) write the merge of `papers` into the .bib at `path`.
 
     Under `bib_lock`; if the file changes between reading and the rename (an editor, a
@@ -816,10 +854,10 @@ def merge_bib(papers: Sequence[Paper], path: Path, store: Store, options: Export
     `MERGE_ATTEMPTS` times; then an error, with the file as the other writer left it.
     """
     if dry_run:
-        return plan_merge(papers, read_bib(path, max_size=max_size), store, options)
+        return plan_merge(papers, read_bib(path, max_size=max_size), store, options, pinned=pinned)
     with bib_lock(path):
         for _ in range(MERGE_ATTEMPTS):
-            plan = plan_merge(papers, read_bib(path, max_size=max_size), store, options)
+            plan = plan_merge(papers, read_bib(path, max_size=max_size), store, options, pinned=pinned)
             try:
                 apply_merge(plan, store)
             except Changed:

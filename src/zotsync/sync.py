@@ -17,11 +17,19 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from zotsync.config import Settings
-from zotsync.core.library import LibraryItem, name_problem, split_collection_path
+from zotsync.core.library import LibraryItem, name_problem, pinned_key, split_collection_path
 from zotsync.core.paper import Paper
-from zotsync.core.sync_plan import Plan, PushOptions, plan_push, resolve_collection, similar_collections
+from zotsync.core.sync_plan import (
+    ItemAction,
+    Plan,
+    PushOptions,
+    plan_push,
+    resolve_collection,
+    similar_collections,
+)
 from zotsync.core.zotero_paper import find_collection, item_paper, note_tldr
 from zotsync.errors import PushBusy, ZotsyncError
+from zotsync.keys import choose_keys, pinned_keys
 from zotsync.store import Store
 from zotsync.zotero.api import LibraryTarget, new_object_key
 from zotsync.zotero.index import LibraryIndex
@@ -107,11 +115,39 @@ def open_library(settings: Settings, store: Store, *, refresh: bool = True) -> L
     return Library(target, index)
 
 
+# The item types zotsync creates (their schema decides where the citation key goes).
+WRITTEN_TYPES = ("preprint", "journalArticle", "conferencePaper")
+
+
+def citation_key_types(library: Library) -> frozenset[str]:
+    """The item types whose schema on this server has a `citationKey` field.
+
+    Schema v41 gives every type one; an older server's does not (its items carry the key
+    as an Extra line instead). Asked once per server and schema version
+    (`/itemTypeFields`, one request per type), then remembered in the store.
+    """
+    target, index = library.target, library.index
+    server = getattr(target, "settings", None)
+    server_id = getattr(server, "zotero_url", target.library_label)
+    schema = target.schema_version
+    if schema is not None:
+        known = {t: index.schema_fields(server_id, schema, t) for t in WRITTEN_TYPES}
+        if all(fields is not None for fields in known.values()):
+            return frozenset(t for t, fields in known.items() if fields and "citationKey" in fields)
+    asked = {t: target.item_type_fields(t) for t in WRITTEN_TYPES}
+    schema = target.schema_version
+    if schema is not None:
+        for item_type, fields in asked.items():
+            index.remember_schema_fields(server_id, schema, item_type, fields)
+    return frozenset(t for t, fields in asked.items() if "citationKey" in fields)
+
+
 def plan_for(papers: Sequence[Paper], library: Library | None, collection: str,
-             options: PushOptions) -> Plan:
+             options: PushOptions, *, store: Store | None = None) -> Plan:
     """Plan a push into `collection` ("A/B/C"); missing collections are planned too.
 
-    With no library (no credentials, `--dry-run`), plans against an empty one.
+    With no library (no credentials, `--dry-run`), plans against an empty one. New items
+    get the paper's citation key (`zotsync.keys`): the key `bib` writes for it.
     """
     path = split_collection_path(collection)
     if not path:
@@ -131,14 +167,26 @@ def plan_for(papers: Sequence[Paper], library: Library | None, collection: str,
     key, steps = resolve_collection(path, existing, new_object_key, reserved_collections)
     written = library.index.written_notes() if library is not None else {}
     reserved = library.index.reserved() if library is not None else {}
+    store = store or (library.index.store if library is not None else None)
+    keys = choose_keys(papers, store, index=library.index if library is not None else None) if (
+        store is not None) else {}
     plan = plan_push(papers, view, key, options=options, new_key=new_object_key,
                      written_notes=written, reserved=reserved, collection_path=path,
-                     new_collections=steps)
+                     new_collections=steps, citation_keys=keys)
+    if library is not None and any(p.action is ItemAction.CREATE for p in plan.papers):
+        plan = replace(plan, options=replace(options, citation_key_types=citation_key_types(library)))
     return replace(plan, warnings=tuple(similar_collections(steps, existing)))
 
 
 def collection_papers(library: Library, collection: str, *, with_tldr: bool = False) -> list[Paper]:
-    """The papers in a Zotero collection ("A/B/C"), in the library's order.
+    """The papers in a Zotero collection ("A/B/C"), in the library's order."""
+    return collection_papers_and_keys(library, collection, with_tldr=with_tldr)[0]
+
+
+def collection_papers_and_keys(library: Library, collection: str, *,
+                               with_tldr: bool = False) -> tuple[list[Paper], dict[str, str]]:
+    """The papers in a Zotero collection ("A/B/C"), in the library's order, and the
+    citation keys their items carry ({paper identity: key}: native field or Extra line).
 
     Notes and attachments are not papers. With `with_tldr`, the TL;DR is read back from
     zotsync's summary notes (one request per 50 notes); without, no note is fetched.
@@ -161,8 +209,51 @@ def collection_papers(library: Library, collection: str, *, with_tldr: bool = Fa
             text = note_tldr(str(note.get("data", {}).get("note") or ""))
             if text:
                 tldrs[note_keys[str(note.get("key"))]] = text
-    papers = (item_paper(item, tldr=tldrs.get(str(item.get("key")))) for item in items)
-    return [paper for paper in papers if paper is not None]
+    papers: list[Paper] = []
+    keys: dict[str, str] = {}
+    for item in items:
+        paper = item_paper(item, tldr=tldrs.get(str(item.get("key"))))
+        if paper is None:
+            continue
+        papers.append(paper)
+        key = pinned_key(item.get("data", item))
+        if key:
+            keys.setdefault(paper.identity, key)
+    return papers, keys
+
+
+# How old the library index may be for `bib FILE...` to read pinned keys from it without
+# asking the server (a push or a TUI session refreshes it).
+FRESH_SECONDS = 600.0
+
+
+def library_keys(settings: Settings, store: Store,
+                 papers: Sequence[Paper]) -> tuple[dict[str, str], str | None]:
+    """Keys pinned in Zotero for these papers ({identity: key}), for `bib FILE...` when
+    Zotero is configured; and a warning when the library could not be read.
+
+    The library index answers; it is refreshed first (one conditional request) only when
+    it is older than FRESH_SECONDS. Zotero being unreachable is no reason to stop a
+    .bib export: the index as it is (or nothing) is used, with a warning.
+    """
+    if not (settings.api_key and settings.library_id):
+        return {}, None
+    warning = None
+    index = LibraryIndex(store, library_id(settings))
+    age = index.age()
+    if age is None or age > FRESH_SECONDS:
+        try:
+            target = ZoteroWeb(settings)
+            try:
+                index.refresh(target)
+            finally:
+                target.close()
+        except ZotsyncError as error:
+            warning = (f"keys pinned in Zotero were not checked ({error.message}); "
+                       "the last known state of the library is used")
+    if index.version is None:
+        return {}, warning
+    return pinned_keys(papers, index), warning
 
 
 class _EmptyLibrary:

@@ -41,6 +41,7 @@ from zotsync.core.sync_plan import (
 )
 from zotsync.core.zotero_item import note_text
 from zotsync.errors import ZoteroError
+from zotsync.keys import remember_keys
 from zotsync.zotero.api import LibraryChanged, LibraryTarget, WriteReport, WriteTokenUsed, new_object_key
 from zotsync.zotero.index import LibraryIndex
 
@@ -207,7 +208,9 @@ class Applier:
                                         self.index.reserved_collections())
         return plan_push(papers, self.index, key, options=self.plan.options, new_key=new_object_key,
                          written_notes=self.index.written_notes(), reserved=self.index.reserved(),
-                         collection_path=self.plan.collection_path, new_collections=steps)
+                         collection_path=self.plan.collection_path, new_collections=steps,
+                         citation_keys={p.paper.identity: p.citation_key for p in self.plan.papers
+                                        if p.citation_key})
 
     # -- items -------------------------------------------------------------------------
 
@@ -303,6 +306,7 @@ class Applier:
         self.index.release(item.plan.paper.identity for item in sent
                            if item.plan.item_key not in failures and item.plan.item_key not in exclude)
         notes = []
+        keys: list[tuple[str, Paper]] = []  # the key in Zotero is the key `bib` writes
         seen: set[str] = set()
         for item in sent:
             plan = item.plan
@@ -311,11 +315,15 @@ class Applier:
             seen.add(plan.item_key)
             reason = failures.get(plan.item_key)
             self.report.results.append(PaperResult(self._as_done(plan), ok=reason is None, reason=reason))
+            if reason is None and plan.citation_key:
+                keys.append((plan.citation_key, plan.paper))
         for i, item in enumerate(sent):
             if i in report.successful and item.obj.get("itemType", "note") == "note" and "note" in item.obj:
                 notes.append((item.plan.item_key, item.obj["key"], written_hash(item.obj["note"])))
         if notes:
             self.index.remember_notes(notes)
+        if keys:
+            remember_keys(self.index.store, keys)
 
     def _as_done(self, plan: PaperPlan) -> PaperPlan:
         """The plan as reported: a note an earlier attempt of this push created (before a

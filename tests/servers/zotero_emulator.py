@@ -804,8 +804,14 @@ class ZoteroEmulator:
     environment zotsync needs for `api_key` and user library 1.
     """
 
-    def __init__(self, *, latency: float = 0.0, port: int = 0, seed: int | None = 0) -> None:
+    def __init__(self, *, latency: float = 0.0, port: int = 0, seed: int | None = 0,
+                 schema_version: int = SCHEMA_VERSION, without_fields: Iterable[str] = ()) -> None:
         self.latency = latency
+        # An older server: its Zotero-Schema-Version, and the fields its schema did not have
+        # yet (e.g. `citationKey`, which v41 gives every item type): writing one is an
+        # invalid property there, and /itemTypeFields leaves it out.
+        self.schema_version = schema_version
+        self.without_fields = frozenset(without_fields)
         self.port = port
         self.api_key: str | None = None
         self.readonly_key: str | None = None
@@ -1090,7 +1096,7 @@ class ZoteroEmulator:
         if ctx.lib is not None:
             response.headers.setdefault("Last-Modified-Version", str(ctx.lib.version))
         response.headers["Zotero-API-Version"] = str(API_VERSION)
-        response.headers["Zotero-Schema-Version"] = str(SCHEMA_VERSION)
+        response.headers["Zotero-Schema-Version"] = str(self.schema_version)
         return response
 
     # -- ApiController::init(), in the dataserver's order ---------------------------------
@@ -1267,7 +1273,7 @@ class ZoteroEmulator:
                                    for t in sorted(ALL_ITEM_TYPES)])
         if which == "itemFields":
             return _json_response([{"field": f, "localized": _localized(f)}
-                                   for f in sorted(ALL_FIELDS, key=str.lower)])
+                                   for f in sorted(ALL_FIELDS - self.without_fields, key=str.lower)])
         if which == "creatorFields":
             return _json_response([{"field": "firstName", "localized": "First"},
                                    {"field": "lastName", "localized": "Last"},
@@ -1277,7 +1283,7 @@ class ZoteroEmulator:
             raise _HTTPError(400, f"Invalid item type '{item_type or ''}'")
         if which == "itemTypeFields":
             return _json_response([{"field": f, "localized": _localized(f)}
-                                   for f in ITEM_TYPE_FIELDS[item_type]])
+                                   for f in ITEM_TYPE_FIELDS[item_type] if f not in self.without_fields])
         return _json_response([{"creatorType": c, "localized": _localized(c)}
                                for c in CREATOR_TYPES[item_type]])
 
@@ -2018,6 +2024,8 @@ class ZoteroEmulator:
         data.setdefault("dateAdded", existing["dateAdded"] if existing is not None else now)
         data.setdefault("dateModified", existing["dateModified"] if existing is not None else now)
         final = _ordered_item(data)
+        for name in self.without_fields:  # an older schema's items do not have them at all
+            final.pop(name, None)
         if existing is not None and _same(existing, final):
             return key, False
         lib.version += 1
@@ -2114,7 +2122,7 @@ class ZoteroEmulator:
         for meta in ("key", "version", "dateModified"):
             data.pop(meta, None)
         data["itemType"] = item_type
-        fields = _FIELD_SETS[item_type]
+        fields = _FIELD_SETS[item_type] - self.without_fields
         for prop, value in raw.items():
             if prop in fields:
                 data[prop] = _field(prop, value)
@@ -2152,7 +2160,7 @@ class ZoteroEmulator:
                     data[prop] = value.replace(" ", "T") + ("" if value.endswith("Z") else "Z")
             elif prop in _ATTACHMENT_PROPS:
                 _attachment_prop(data, prop, value, item_type, link_mode)
-            elif prop in ALL_FIELDS:
+            elif prop in ALL_FIELDS and prop not in self.without_fields:
                 if not _is_empty(value):
                     raise _ObjectError(400, f"'{prop}' is not a valid field for type '{item_type}'")
             else:

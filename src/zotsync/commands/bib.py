@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,11 @@ from zotsync.commands.enrichment import choose_papers, enrich_option, offline_op
 from zotsync.commands.parse import report_counts
 from zotsync.core.citekeys import DEFAULT_KEY_FORMAT, KeyFormat, KeyFormatError, parse_key_format
 from zotsync.core.paper import Paper
+from zotsync.errors import InputError
+from zotsync.fileio import atomic_write_bytes
 from zotsync.inputs import load_papers
 from zotsync.summaries import attach_summaries
-from zotsync.sync import collection_papers, open_library
+from zotsync.sync import collection_papers_and_keys, library_keys, open_library
 
 
 def _key_format(ctx: click.Context, param: click.Parameter, value: str) -> KeyFormat:
@@ -51,10 +54,33 @@ def plan_json(plan: MergePlan, *, dry_run: bool) -> dict[str, Any]:
         "added": [{"key": a.key, **_paper_fields(a.paper), "entry": a.entry.text,
                    "warnings": list(a.entry.warnings)} for a in plan.added],
         "present": [{"key": p.key, "keys": list(p.keys), "matched_by": p.matched_by, "line": p.line,
+                     "other_key": p.other_key, "other_key_from": p.other_source,
                      **_paper_fields(p.paper)} for p in plan.present],
+        "rename_map": rename_map(plan),
         "skipped": [{"reason": s.reason, **_paper_fields(s.paper)} for s in plan.skipped],
         "warnings": plan.warnings,
     }
+
+
+def rename_map(plan: MergePlan) -> list[dict[str, Any]]:
+    """Papers whose key in the .bib differs from the key they have elsewhere (pinned in
+    Zotero, given by zotsync before) or would get from the key format: for fixing `\\cite`
+    commands. The .bib is never rewritten."""
+    return [{"bib_key": p.key, "other_key": p.other_key, "from": p.other_source, "line": p.line,
+             **_paper_fields(p.paper)} for p in plan.present if p.other_key]
+
+
+def write_rename_map(path: Path, renames: list[dict[str, Any]]) -> None:
+    """The rename map as a JSON document (written atomically), `-` for stdout."""
+    text = json.dumps({"rename_map": renames}, ensure_ascii=False, indent=2) + "\n"
+    if str(path) == "-":
+        click.echo(text, nl=False)
+        return
+    try:
+        atomic_write_bytes(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise InputError(str(path), f"cannot be written: {exc.strerror}",
+                         hint="choose another --rename-map path") from None
 
 
 def report_plan(plan: MergePlan, *, dry_run: bool) -> None:
@@ -114,6 +140,10 @@ def _print_table(plan: MergePlan, *, dry_run: bool) -> None:
 @click.option("--from-zotero", "from_zotero", is_flag=True,
               help="Export a Zotero collection (with --collection) instead of digests.")
 @click.option("--collection", default=None, metavar="A/B", help="The Zotero collection, for --from-zotero.")
+@click.option("--rename-map", "rename_map_file", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Write, as JSON, the papers whose key in the .bib differs from the key they have in "
+                   "Zotero or would get (keys in the .bib are never changed).")
 @enrich_option
 @offline_option
 @format_option
@@ -122,8 +152,8 @@ def _print_table(plan: MergePlan, *, dry_run: bool) -> None:
 @pass_run
 def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str, ...], style: str,
         key_format: KeyFormat, abstract: bool, tldr: bool, dry_run: bool, from_zotero: bool,
-        collection: str | None, enrich: bool, offline: bool, fmt: str | None, as_of: Any,
-        as_json: bool) -> None:
+        collection: str | None, rename_map_file: Path | None, enrich: bool, offline: bool,
+        fmt: str | None, as_of: Any, as_json: bool) -> None:
     """Write the papers of digests as BibTeX entries into a .bib file.
 
     A new file is created; an existing one is merged into: papers it already holds
@@ -144,7 +174,8 @@ def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str
             raise click.UsageError("--from-zotero exports a Zotero collection: give no FILE")
         if not collection:
             raise click.UsageError('--from-zotero needs --collection "A/B"')
-        papers = collection_papers(open_library(run.settings, run.store), collection, with_tldr=tldr)
+        papers, pinned = collection_papers_and_keys(open_library(run.settings, run.store), collection,
+                                                    with_tldr=tldr)
         note(f"{len(papers)} papers in {collection}")
     else:
         if not files:
@@ -159,11 +190,22 @@ def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str
     papers = choose_papers(run, papers, select, enrich=enrich and not from_zotero, offline=offline)
     if not from_zotero:
         papers = attach_summaries(papers, run.settings, run.store)  # `zotsync summarize`'s TL;DRs
+        # Keys chosen in Zotero win here too, when zotsync knows the library.
+        pinned, warning = library_keys(run.settings, run.store, papers)
+        if warning:
+            note(f"warning: {warning}")
 
     options = ExportOptions(style=style, abstract=abstract, tldr=tldr, key_format=key_format)
     plan = merge_bib(papers, output, run.store, options, dry_run=dry_run,
-                     max_size=run.settings.input_max_size)
+                     max_size=run.settings.input_max_size, pinned=pinned)
     report_plan(plan, dry_run=dry_run)
+    renames = rename_map(plan)
+    if renames and not as_json:
+        note(f"{len(renames)} papers have another key elsewhere than in {output} "
+             f"({'see --rename-map FILE' if rename_map_file is None else rename_map_file}); "
+             "their entries keep their keys")
+    if rename_map_file is not None:
+        write_rename_map(rename_map_file, renames)
     if as_json:
         emit_json(plan_json(plan, dry_run=dry_run))
     else:

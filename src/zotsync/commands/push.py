@@ -55,6 +55,7 @@ def paper_plan_json(plan: PaperPlan) -> dict[str, Any]:
         "note": plan.note.value,
         "note_key": plan.note_key,
         "pdf_link": plan.attachment_key is not None,
+        "citation_key": plan.citation_key,
     }
 
 
@@ -183,7 +184,7 @@ def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple
         library = open_library(settings, run.store) if has_credentials else None
         if library is None:
             note("no Zotero credentials: planning against an empty library (run `zotsync login`)")
-        plan = plan_for(papers, library, collection, options)
+        plan = plan_for(papers, library, collection, options, store=run.store)
         for warning in plan.warnings:
             note(f"warning: {warning}")
         if as_json:

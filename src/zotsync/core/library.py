@@ -20,6 +20,9 @@ from zotsync.core.paper import Paper
 from zotsync.core.zotero_item import NOTE_TAG
 
 _EXTRA_ARXIV = re.compile(r"(?:^|\n)\s*arXiv:\s*(\S+)", re.IGNORECASE)
+# A pinned key in Extra, as Better BibTeX and Zotero 7 keep it: `Citation Key: x`, `citationKey: x`.
+_EXTRA_CITATION_KEY = re.compile(r"^[ \t]*citation[ \t]*key[ \t]*:[ \t]*(\S+)[ \t]*$",
+                                 re.IGNORECASE | re.MULTILINE)
 _YEAR = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")
 
 
@@ -39,6 +42,7 @@ class LibraryItem:
     zotsync_note: bool = False  # a note carrying zotsync's marker tag
     url: str | None = None  # attachments: the link
     deleted: bool = False  # in the trash
+    citation_key: str | None = None  # the key chosen for it (native field or Extra line)
 
     def as_paper(self) -> Paper:
         """Enough of a Paper to run the title vetoes against."""
@@ -79,6 +83,20 @@ def arxiv_id_of(data: Mapping[str, Any]) -> str | None:
     return None
 
 
+def pinned_key(data: Mapping[str, Any]) -> str | None:
+    """The citation key already chosen for an item: Zotero's own `citationKey` field, else a
+    `Citation Key: x` / `citationKey: x` line in Extra (Better BibTeX's pinned keys)."""
+    native = data.get("citationKey")
+    if isinstance(native, str) and native.strip():
+        return native.strip()
+    extra = data.get("extra")
+    if isinstance(extra, str):
+        match = _EXTRA_CITATION_KEY.search(extra)
+        if match:
+            return match[1]
+    return None
+
+
 def _creator_name(creator: Mapping[str, Any]) -> str:
     if creator.get("name"):
         return str(creator["name"])
@@ -112,6 +130,7 @@ def library_item(data: Mapping[str, Any], *, note_text: str | None = None) -> Li
         zotsync_note=item_type == "note" and any(t.get("tag") == NOTE_TAG for t in tags),
         url=str(data["url"]) if item_type == "attachment" and data.get("url") else None,
         deleted=bool(data.get("deleted")),
+        citation_key=pinned_key(data) if item_type not in {"note", "attachment", "annotation"} else None,
     )
 
 

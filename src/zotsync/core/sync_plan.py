@@ -77,6 +77,9 @@ class PushOptions:
     notes: bool = True
     pdf_link: bool = True
     if_exists: str = "file"  # "file" | "skip"
+    # Item types whose schema on the server has `citationKey` (None: all, as in schema v41);
+    # the others get the key as an Extra line.
+    citation_key_types: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +105,7 @@ class PaperPlan:
     note_version: int = 0
     note_html: str | None = None
     attachment_key: str | None = None
+    citation_key: str | None = None  # the paper's key (written into a new item)
 
     @property
     def writes(self) -> bool:
@@ -112,7 +116,9 @@ class PaperPlan:
         """The JSON objects this paper needs written: parent first, then its children."""
         out: list[dict[str, Any]] = []
         if self.action is ItemAction.CREATE:
-            item = paper_item(self.paper, tags=options.tags, collections=[collection_key])
+            item = paper_item(self.paper, tags=options.tags, collections=[collection_key],
+                              citation_key=self.citation_key,
+                              native_key_types=options.citation_key_types)
             out.append({"key": self.item_key, "version": 0, **item})
         elif self.action is ItemAction.FILE:
             assert self.existing is not None
@@ -245,12 +251,15 @@ def plan_push(
     reserved: Mapping[str, ReservedKeys] | None = None,
     collection_path: Sequence[str] = (),
     new_collections: Sequence[CollectionStep] = (),
+    citation_keys: Mapping[str, str] | None = None,
 ) -> Plan:
     """Decide what to write for each paper (see the module docstring).
 
     `written_notes` maps an item key to the note zotsync last wrote for it; `reserved`
-    maps a paper's identity to the keys an interrupted push chose for it.
+    maps a paper's identity to the keys an interrupted push chose for it;
+    `citation_keys` a paper's identity to its citation key (given to the items created).
     """
+    citation_keys = citation_keys or {}
     written_notes = written_notes or {}
     reserved = reserved or {}
     planned: list[PaperPlan] = []
@@ -279,7 +288,8 @@ def plan_push(
             attachment = (keys.attachment if keys and keys.attachment else new_key()) if (
                 options.pdf_link and paper.arxiv_id) else None
             planned.append(PaperPlan(paper, ItemAction.CREATE, item_key, None, note, note_key,
-                                     note_version, html_text, attachment))
+                                     note_version, html_text, attachment,
+                                     citation_keys.get(paper.identity)))
             continue
         if options.if_exists == "skip":
             action = ItemAction.SKIP
@@ -294,5 +304,5 @@ def plan_push(
             paper, existing.key, library.children(existing.key), written_notes.get(existing.key),
             options, note_keys)
         planned.append(PaperPlan(paper, action, existing.key, existing, note, note_key, note_version,
-                                 html_text))
+                                 html_text, citation_key=existing.citation_key))
     return Plan(tuple(collection_path), collection_key, tuple(new_collections), tuple(planned), options)

@@ -175,8 +175,32 @@ def _published_fields(paper: Paper, publication: Publication) -> tuple[str, dict
     return item_type, fields
 
 
-def paper_item(paper: Paper, *, tags: Iterable[str] = (), collections: Iterable[str] = ()) -> dict[str, Any]:
-    """The item JSON for a paper (without `key`/`version`: the planner adds those)."""
+def citation_key_line(key: str) -> str:
+    """The Extra line that carries a citation key where the schema has no `citationKey`
+    field (Zotero 7 and Better BibTeX read it)."""
+    return f"citationKey: {key}"
+
+
+def with_citation_key(item: dict[str, Any], key: str | None, *, native: bool) -> dict[str, Any]:
+    """`item` carrying `key`: in the `citationKey` field, or as an Extra line."""
+    if not key:
+        return item
+    if native:
+        item["citationKey"] = key
+        return item
+    extra = str(item.get("extra") or "")
+    item["extra"] = f"{extra}\n{citation_key_line(key)}" if extra else citation_key_line(key)
+    return item
+
+
+def paper_item(paper: Paper, *, tags: Iterable[str] = (), collections: Iterable[str] = (),
+               citation_key: str | None = None,
+               native_key_types: frozenset[str] | None = None) -> dict[str, Any]:
+    """The item JSON for a paper (without `key`/`version`: the planner adds those).
+
+    `citation_key` is the key `zotsync bib` writes for the paper: in Zotero's `citationKey`
+    field when the server's schema gives the item type one (`native_key_types`, None: every
+    type), else as a `citationKey:` line in Extra."""
     fields: dict[str, Any] = {
         "title": paper.title,
         "abstractNote": paper.abstract,
@@ -205,6 +229,8 @@ def paper_item(paper: Paper, *, tags: Iterable[str] = (), collections: Iterable[
         fields |= {"url": paper.url}
     item: dict[str, Any] = {"itemType": item_type}
     item.update({name: value for name, value in fields.items() if value})
+    with_citation_key(item, citation_key,
+                      native=native_key_types is None or item_type in native_key_types)
     item["creators"] = [creator(name) for name in paper.authors]
     item["tags"] = item_tags(paper, tags)
     item["collections"] = list(collections)

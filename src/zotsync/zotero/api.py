@@ -71,6 +71,7 @@ class LibraryTarget(Protocol):
     """What the engine asks of a library. All methods raise ZoteroError on failure."""
 
     library_label: str  # "user library 123" / "group library 42", for messages
+    schema_version: int | None  # the server's Zotero-Schema-Version, once it answered
 
     def item_versions(self, since: int) -> Versioned | None:
         """`{key: version}` of items changed after `since`; None when nothing changed."""
@@ -87,6 +88,10 @@ class LibraryTarget(Protocol):
         ...
 
     def deleted(self, since: int) -> Versioned: ...
+
+    def item_type_fields(self, item_type: str) -> frozenset[str]:
+        """The fields the server's schema gives `item_type`."""
+        ...
 
     def all_collections(self) -> Versioned: ...
 

@@ -12,12 +12,13 @@ in Zotero is never overwritten.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from typing import Any
 
 from zotsync.core.identity import doi_key, title_fingerprint
-from zotsync.core.library import Collection, LibraryItem, library_item
+from zotsync.core.library import Collection, LibraryItem, find_existing, library_item
 from zotsync.core.paper import Paper
 from zotsync.core.sync_plan import ReservedKeys, WrittenNote
 from zotsync.store import Store
@@ -59,6 +60,18 @@ CREATE TABLE IF NOT EXISTS zotsync_pending (
     attach_key TEXT NOT NULL,
     PRIMARY KEY (library, identity)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS zotero_index_meta (
+    library   TEXT PRIMARY KEY,
+    format    INTEGER NOT NULL,  -- INDEX_FORMAT the rows were made with
+    refreshed REAL NOT NULL      -- when the index last matched the server (Unix time)
+);
+CREATE TABLE IF NOT EXISTS zotero_schema (
+    server     TEXT NOT NULL,
+    schema     INTEGER NOT NULL,  -- the server's Zotero-Schema-Version
+    item_type  TEXT NOT NULL,
+    fields     TEXT NOT NULL,     -- JSON list of the type's fields in that schema
+    PRIMARY KEY (server, schema, item_type)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS zotsync_notes (
     library   TEXT NOT NULL,
     item_key  TEXT NOT NULL,   -- the parent item
@@ -70,6 +83,9 @@ CREATE TABLE IF NOT EXISTS zotsync_notes (
 
 
 _FIELDS = tuple(f.name for f in fields(LibraryItem))
+# Bump when LibraryItem learns something new from item JSON: older rows lack it, so the
+# index is filled again once (2: citation keys).
+INDEX_FORMAT = 2
 
 
 def _row(library: str, item: LibraryItem) -> tuple[Any, ...]:
@@ -101,9 +117,26 @@ class LibraryIndex:
 
     @property
     def version(self) -> int | None:
+        """The library version the index reflects; None when it must be filled (never was, or
+        its rows were made by an older zotsync that read less of each item)."""
         row = self.store.connection.execute(
-            "SELECT version FROM zotero_libraries WHERE library = ?", (self.library,)).fetchone()
-        return None if row is None else int(row[0])
+            "SELECT v.version, m.format FROM zotero_libraries v LEFT JOIN zotero_index_meta m "
+            "ON m.library = v.library WHERE v.library = ?", (self.library,)).fetchone()
+        if row is None or (row[1] or 0) < INDEX_FORMAT:
+            return None
+        return int(row[0])
+
+    def age(self) -> float | None:
+        """Seconds since the index last matched the server; None when never."""
+        row = self.store.connection.execute(
+            "SELECT refreshed, format FROM zotero_index_meta WHERE library = ?", (self.library,)).fetchone()
+        if row is None or row[1] < INDEX_FORMAT:
+            return None
+        return max(0.0, time.time() - float(row[0]))
+
+    def _mark_fresh(self, conn: Any) -> None:
+        conn.execute("INSERT OR REPLACE INTO zotero_index_meta VALUES (?, ?, ?)",
+                     (self.library, INDEX_FORMAT, time.time()))
 
     # -- refresh -------------------------------------------------------------------------
 
@@ -124,6 +157,8 @@ class LibraryIndex:
             return
         changed = target.item_versions(since)
         if changed is None:  # 304: the library has not changed at all
+            with self.store.transaction() as conn:
+                self._mark_fresh(conn)
             return
         known = self._versions(list(changed.data))
         stale = [key for key, version in changed.data.items() if known.get(key) != version]
@@ -139,6 +174,7 @@ class LibraryIndex:
             # The versions answer's library version: a change made after it is read again.
             conn.execute("INSERT OR REPLACE INTO zotero_libraries VALUES (?, ?)",
                          (self.library, changed.version))
+            self._mark_fresh(conn)
 
     def _fill(self, target: LibraryTarget) -> None:
         version = None
@@ -154,6 +190,7 @@ class LibraryIndex:
             # The oldest version seen: anything changed while paging is read again next time.
             conn.execute("INSERT OR REPLACE INTO zotero_libraries VALUES (?, ?)",
                          (self.library, min(version or 0, collections.version or version or 0)))
+            self._mark_fresh(conn)
 
     def _versions(self, keys: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -209,6 +246,35 @@ class LibraryIndex:
                 if key not in found:
                     found[key] = _item(blob)
         return list(found.values())
+
+    def find(self, paper: Paper) -> LibraryItem | None:
+        """The library item that is `paper` (as a push would match it), if any."""
+        return find_existing(paper, self.candidates(paper))
+
+    def citation_keys(self) -> dict[str, str]:
+        """{casefolded key: item key} of every citation key the library's items carry."""
+        found: dict[str, str] = {}
+        for key, blob in self.store.connection.execute(
+                "SELECT key, item FROM zotero_items WHERE library = ? AND parent IS NULL", (self.library,)):
+            if '"citation_key":"' in blob:
+                cited = json.loads(blob).get("citation_key")
+                if cited:
+                    found.setdefault(str(cited).casefold(), key)
+        return found
+
+    # -- the server's schema -------------------------------------------------------------
+
+    def schema_fields(self, server: str, schema: int, item_type: str) -> frozenset[str] | None:
+        row = self.store.connection.execute(
+            "SELECT fields FROM zotero_schema WHERE server = ? AND schema = ? AND item_type = ?",
+            (server, schema, item_type)).fetchone()
+        return frozenset(json.loads(row[0])) if row else None
+
+    def remember_schema_fields(self, server: str, schema: int, item_type: str,
+                               names: Iterable[str]) -> None:
+        with self.store.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO zotero_schema VALUES (?, ?, ?, ?)",
+                         (server, schema, item_type, json.dumps(sorted(names))))
 
     def children(self, key: str) -> list[LibraryItem]:
         rows = self.store.connection.execute(

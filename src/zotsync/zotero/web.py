@@ -116,6 +116,7 @@ class ZoteroWeb:
         self.client = client
         self._backoff_until = 0.0
         self.requests = 0  # HTTP requests sent (for reports and benchmarks)
+        self.schema_version: int | None = None  # the last answer's Zotero-Schema-Version
 
     def close(self) -> None:
         """Close the HTTP connections (a reconnect builds a new client)."""
@@ -196,6 +197,9 @@ class ZoteroWeb:
                     self._sleep(delay)
                     delay *= 2
                 continue
+            schema = response.headers.get("Zotero-Schema-Version", "")
+            if schema.isdigit():
+                self.schema_version = int(schema)
             backoff = _seconds(response.headers.get("Backoff"))
             if backoff:
                 self._backoff_until = time.monotonic() + min(backoff, 1e9)
@@ -355,6 +359,12 @@ class ZoteroWeb:
             assert page is not None
             found.extend(page.data)
         return found
+
+    def item_type_fields(self, item_type: str) -> frozenset[str]:
+        """The fields the server's schema gives `item_type` (`/itemTypeFields`)."""
+        found = self.get_json("/itemTypeFields", {"itemType": item_type})
+        assert found is not None
+        return frozenset(str(f.get("field")) for f in found.data if isinstance(f, dict))
 
     def deleted(self, since: int) -> Versioned:
         found = self.get_json(f"{self.prefix}/deleted", {"since": since})
