@@ -26,6 +26,7 @@ from zotsync.commands.config import config_command
 from zotsync.commands.login import login
 from zotsync.commands.parse import parse
 from zotsync.commands.push import push
+from zotsync.commands.refresh import refresh
 from zotsync.commands.resolve import resolve
 from zotsync.commands.summarize import summarize
 from zotsync.commands.tui import tui
@@ -146,6 +147,7 @@ cli.add_command(collections)
 cli.add_command(login)
 cli.add_command(resolve)
 cli.add_command(summarize)
+cli.add_command(refresh)
 cli.add_command(tui)
 
 

@@ -324,6 +324,11 @@ class Applier:
             self.index.remember_notes(notes)
         if keys:
             remember_keys(self.index.store, keys)
+        created = [plan.item_key for plan in {item.plan.item_key: item.plan for item in sent}.values()
+                   if plan.action is ItemAction.CREATE and plan.item_key not in failures
+                   and plan.item_key not in exclude]
+        if created:
+            self.index.remember_created(created)
 
     def _as_done(self, plan: PaperPlan) -> PaperPlan:
         """The plan as reported: a note an earlier attempt of this push created (before a

@@ -144,7 +144,7 @@ def item_tags(paper: Paper, user_tags: Iterable[str]) -> list[dict[str, Any]]:
     return tags
 
 
-def _published_fields(paper: Paper, publication: Publication) -> tuple[str, dict[str, Any]]:
+def published_fields(paper: Paper, publication: Publication) -> tuple[str, dict[str, Any]]:
     """The item type and venue fields of a paper's published version (Crossref's record),
     as Zotero's arXiv import makes them through the DOI: a journal article or a conference
     paper carrying the journal DOI, its date, and the arXiv ID in Extra."""
@@ -209,7 +209,7 @@ def paper_item(paper: Paper, *, tags: Iterable[str] = (), collections: Iterable[
     }
     publication = paper.publication if paper.doi else None
     if publication is not None:
-        item_type, venue = _published_fields(paper, publication)
+        item_type, venue = published_fields(paper, publication)
         fields |= venue
     elif paper.arxiv_id:
         item_type = "preprint"

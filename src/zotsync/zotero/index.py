@@ -72,6 +72,11 @@ CREATE TABLE IF NOT EXISTS zotero_schema (
     fields     TEXT NOT NULL,     -- JSON list of the type's fields in that schema
     PRIMARY KEY (server, schema, item_type)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS zotsync_created (
+    library  TEXT NOT NULL,
+    item_key TEXT NOT NULL,    -- an item zotsync created (what `refresh` re-checks)
+    PRIMARY KEY (library, item_key)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS zotsync_notes (
     library   TEXT NOT NULL,
     item_key  TEXT NOT NULL,   -- the parent item
@@ -261,6 +266,38 @@ class LibraryIndex:
                 if cited:
                     found.setdefault(str(cited).casefold(), key)
         return found
+
+    def collection_members(self, collection_key: str) -> list[LibraryItem]:
+        """The top-level items filed in a collection (trashed ones included: callers filter)."""
+        rows = self.store.connection.execute(
+            "SELECT item FROM zotero_items WHERE library = ? AND parent IS NULL", (self.library,))
+        items = (_item(blob) for (blob,) in rows if collection_key in blob)
+        return [item for item in items if collection_key in item.collections]
+
+    def remember_created(self, keys: Iterable[str]) -> None:
+        """Items zotsync has just created."""
+        with self.store.transaction() as conn:
+            conn.executemany("INSERT OR IGNORE INTO zotsync_created VALUES (?, ?)",
+                             [(self.library, key) for key in keys])
+
+    def created_by_zotsync(self) -> list[LibraryItem]:
+        """The items zotsync created: remembered when written, or (made by an older zotsync)
+        carrying zotsync's summary note."""
+        rows = self.store.connection.execute(
+            "SELECT i.item FROM zotero_items i WHERE i.library = ? AND i.parent IS NULL AND ("
+            "i.key IN (SELECT item_key FROM zotsync_created WHERE library = ?) OR "
+            "i.key IN (SELECT item_key FROM zotsync_notes WHERE library = ?))",
+            (self.library, self.library, self.library))
+        found = {item.key: item for item in (_item(blob) for (blob,) in rows)}
+        for (blob,) in self.store.connection.execute(
+                "SELECT item FROM zotero_items WHERE library = ? AND parent IS NOT NULL", (self.library,)):
+            if '"zotsync_note":true' in blob:
+                child = _item(blob)
+                if child.parent and child.parent not in found and not child.deleted:
+                    parent = self.get(child.parent)
+                    if parent is not None:
+                        found[parent.key] = parent
+        return sorted(found.values(), key=lambda item: item.key)
 
     # -- the server's schema -------------------------------------------------------------
 
