@@ -129,7 +129,10 @@ def citation_key_types(library: Library) -> frozenset[str]:
     target, index = library.target, library.index
     server = getattr(target, "settings", None)
     server_id = getattr(server, "zotero_url", target.library_label)
-    schema = target.schema_version
+    # A run whose only read was a 304 (which the server sends before its version headers)
+    # has not heard the schema version: the last one seen stands in. A server upgraded since
+    # then gets Extra lines until its next full answer, which Zotero reads as keys too.
+    schema = target.schema_version or index.last_schema(server_id)
     if schema is not None:
         known = {t: index.schema_fields(server_id, schema, t) for t in WRITTEN_TYPES}
         if all(fields is not None for fields in known.values()):

@@ -307,6 +307,12 @@ class LibraryIndex:
             (server, schema, item_type)).fetchone()
         return frozenset(json.loads(row[0])) if row else None
 
+    def last_schema(self, server: str) -> int | None:
+        """The newest schema version this server was seen to answer with (None: never)."""
+        row = self.store.connection.execute(
+            "SELECT MAX(schema) FROM zotero_schema WHERE server = ?", (server,)).fetchone()
+        return row[0] if row else None
+
     def remember_schema_fields(self, server: str, schema: int, item_type: str,
                                names: Iterable[str]) -> None:
         with self.store.transaction() as conn:
