@@ -228,3 +228,21 @@ def test_ctrl_c_keeps_what_is_done(llm_standin: ChatStandIn, tmp_path: Path) -> 
                            env=env, capture_output=True, text=True, timeout=60, check=False)
     assert rerun.returncode == 0, rerun.stderr
     assert len(llm_standin.completions()) == 12 - done  # what was kept is not asked again
+
+
+def test_a_dropped_connection_is_retried_and_a_timeout_fails_only_its_paper(
+    run_cli: Any, llm_standin: ChatStandIn, tmp_path: Path,
+) -> None:
+    digest = many_papers(tmp_path / "d.jsonl", 3)
+    llm_standin.fail_next("drop")
+    result = run_cli("summarize", str(digest), "--no-enrich", "--concurrency", "1")
+    assert result.exit_code == 0, result.stderr
+    assert [r.status for r in llm_standin.requests()][:2] == [None, 200]  # dropped, then answered
+    slow = many_papers(tmp_path / "slow.jsonl", 3, start=10)
+    llm_standin.delays["Paper Number 11: Learning Things Well"] = 2.0
+    timed = run_cli("summarize", str(slow), "--no-enrich", "--json",
+                    env={"ZOTSYNC_LLM_TIMEOUT": "0.5", "ZOTSYNC_LLM_RETRIES": "0"})
+    assert timed.exit_code == 4
+    statuses = {p["arxiv_id"]: (p["summary_status"], p["summary_error"]) for p in json.loads(timed.stdout)}
+    assert statuses["2607.10011"] == ("failed", "no answer within llm.timeout seconds (after retries)")
+    assert statuses["2607.10010"][0] == statuses["2607.10012"][0] == "generated"
