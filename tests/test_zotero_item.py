@@ -182,3 +182,14 @@ def test_short_title() -> None:
     assert short_title("Break-A-Scene: Extracting Multiple Concepts") == "Break-A-Scene"
     assert short_title("No colon here") is None
     assert short_title(": leading colon") is None
+
+
+def test_a_chinese_tldr_from_zotero_is_labelled_as_from_a_digest() -> None:
+    """The annote prefix was "TL;DR (zh):" from digests but "TL;DR:" from --from-zotero."""
+    from zotsync.core.zotero_paper import item_paper
+
+    item = {"key": "AAAA2222", "data": {"itemType": "preprint", "title": "T", "archiveID": "arXiv:2506.02013"}}
+    paper = item_paper(item, tldr="本文提出了一种方法。")
+    assert paper is not None and paper.summary is not None and paper.summary.language == "zh"
+    english = item_paper(item, tldr="A method.")
+    assert english is not None and english.summary is not None and english.summary.language is None

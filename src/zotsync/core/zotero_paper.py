@@ -110,8 +110,14 @@ def item_paper(item: Mapping[str, Any], *, tldr: str | None = None) -> Paper | N
         url=f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else url,
         pdf_url=f"https://arxiv.org/pdf/{arxiv_id}" if arxiv_id else None,
         publication=publication,
-        summary=Summary(tldr=tldr) if tldr else None,
+        summary=Summary(tldr=tldr, language=_language_of(tldr)) if tldr else None,
     )
+
+
+def _language_of(text: str) -> str | None:
+    """"zh" for a note's TL;DR in Chinese (the digests' language), so `annote` reads
+    "TL;DR (zh):" from `--from-zotero` as from a digest; None when it cannot be told."""
+    return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else None
 
 
 _ISO_PARTIAL = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?")
