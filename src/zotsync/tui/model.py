@@ -25,7 +25,8 @@ class PaperRow:
     title: str
     category: str
     date: str  # the publication date, else the ID's year-month
-    tldr: bool
+    tldr: str  # FLAG_NOTE: a TL;DR or sections (push writes a note); FLAG_HF_ENGLISH: only
+    # Hugging Face's English `ai_summary` (shown, not written); "" neither
 
 
 def id_month(arxiv_id: str | None) -> str:
@@ -35,13 +36,25 @@ def id_month(arxiv_id: str | None) -> str:
     return ""
 
 
+FLAG_NOTE, FLAG_HF_ENGLISH = "T", "e"
+
+
+def summary_flag(paper: Paper) -> str:
+    """The list's summary marker, true to what push writes: `T` when the paper has a
+    TL;DR or sections (they become its note), `e` when it has only Hugging Face's English
+    `ai_summary` (shown here, not written; `g` generates a TL;DR), else ""."""
+    if paper.summary is not None and paper.summary.filled:
+        return FLAG_NOTE
+    return FLAG_HF_ENGLISH if paper.ai_summary else ""
+
+
 def row_for(paper: Paper) -> PaperRow:
     return PaperRow(
         label=paper.arxiv_id or paper.doi or "-",
         title=" ".join(paper.title.split()),
         category=paper.primary_category or (paper.categories[0] if paper.categories else ""),
         date=paper.published.isoformat() if paper.published else id_month(paper.arxiv_id),
-        tldr=bool(paper.summary and paper.summary.tldr) or bool(paper.ai_summary),
+        tldr=summary_flag(paper),
     )
 
 

@@ -23,7 +23,7 @@ from zotsync.store import Sighting
 from zotsync.tui.model import PaperModel
 
 MARK = "✓"
-FLAG_LIBRARY, FLAG_SEEN, FLAG_TLDR = "Z", "S", "T"
+FLAG_LIBRARY, FLAG_SEEN = "Z", "S"
 
 
 def column_widths(width: int, label_width: int) -> tuple[int, int, int, int, int, int]:
@@ -223,7 +223,7 @@ class PaperList(ScrollView, can_focus=True):
         for flag, on, component in (
             (FLAG_LIBRARY, index in model.in_library, "paper-list--flag-library"),
             (FLAG_SEEN, index in model.seen, "paper-list--flag-seen"),
-            (FLAG_TLDR, row.tldr, "paper-list--flag-tldr"),
+            (row.tldr, bool(row.tldr), "paper-list--flag-tldr"),
         ):
             flag_style = style + self.get_component_rich_style(component, partial=True)
             segments.append(Segment(flag if on else "·", flag_style if on else dim))
@@ -364,7 +364,8 @@ def detail_text(paper: Paper | None, *, in_library: bool = False, seen: Sighting
         text.append("\nTL;DR\n", style="bold green")
         text.append(summary.tldr + "\n")
     elif paper.ai_summary:
-        text.append("\nAI summary\n", style="bold green")
+        text.append("\nHugging Face summary (English; not written to Zotero — g makes a TL;DR)\n",
+                    style="bold green")
         text.append(paper.ai_summary + "\n")
     if summary is not None:
         for name in SUMMARY_SECTIONS:
