@@ -188,6 +188,8 @@ def test_note_edited_in_zotero_is_kept(run_cli, zotero_emu, tmp_path: Path) -> N
     result = run_cli("push", str(changed), "-c", "Reading/2025-06", "--select", "2506.02013", "--json",
                      env=zotero_emu.env)
     assert json.loads(result.stdout)["counts"]["notes_kept_edited"] == 1
+    # the one-line report says so too (it said "unchanged 1"; the dry run "edited in Zotero: kept")
+    assert "notes edited in Zotero (kept) 1" in result.stderr
     [kept] = items_of(zotero_emu, "note")
     assert "My own thoughts" in kept["note"]
 

@@ -56,3 +56,29 @@ def test_killed_push_is_finished_by_the_next_run(zotero_emu, tmp_path: Path) -> 
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert again.returncode == 0
     assert len(zotero_emu.library().items) == 180
+
+
+def test_ctrl_c_finishes_the_batch_and_reports_what_was_written(zotero_emu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl-C said only "zotsync: interrupted"; the TUI said how much was written. Now the CLI
+    lets the batch in flight land, sends no more, and says the same as the TUI (exit 130)."""
+    path = tmp_path / "digest.md"
+    path.write_text(digest(60), encoding="utf-8")  # 180 objects: 4 write requests
+    env = {**os.environ, **zotero_emu.env, "ZOTSYNC_DATA_DIR": str(tmp_path / "data")}
+    command = [sys.executable, "-m", "zotsync", "push", str(path), "--collection", "Crash"]
+    slow = zotero_emu.inject(Fault.slow(1.0, "POST", "/items$", times=None))
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while slow.hits < 1 and time.monotonic() < deadline:  # the first batch is being sent
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert slow.hits == 1  # nothing sent after the Ctrl-C
+    written = [i for i in zotero_emu.library().items.values() if i["itemType"] == "preprint"]
+    assert 0 < len(written) < 60
+    assert f"push interrupted: {len(written)} of 60 papers written; run again to finish" in stderr
+    assert "Traceback" not in stderr
+    zotero_emu.clear_faults()
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(zotero_emu.library().items) == 180

@@ -88,6 +88,11 @@ class SyncReport:
     def failed(self) -> list[PaperResult]:
         return [r for r in self.results if not r.ok]
 
+    @property
+    def written(self) -> int:
+        """Papers done (written, or needing no write)."""
+        return sum(1 for r in self.results if r.ok)
+
     def counts(self) -> dict[str, int]:
         ok = [r for r in self.results if r.ok]
         return {
@@ -401,6 +406,11 @@ class Applier:
         reported = {r.plan.item_key for r in self.report.results}
         self.report.results.extend(PaperResult(p, ok=False, reason=reason)
                                    for p in batch if p.item_key not in reported)
+
+
+def interruption_line(written: int | str, total: int) -> str:
+    """What a push cut short by the user says, in the CLI and the TUI alike."""
+    return f"push interrupted: {written} of {total} papers written; run again to finish"
 
 
 def apply_plan(plan: Plan, target: LibraryTarget, index: LibraryIndex, *,

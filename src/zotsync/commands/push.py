@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -28,7 +32,7 @@ from zotsync.errors import SyncFailed, ZotsyncError
 from zotsync.inputs import load_papers
 from zotsync.summaries import attach_summaries, require_llm
 from zotsync.sync import Library, open_library, plan_for, push_lock
-from zotsync.sync_apply import SyncReport, apply_plan, permanent
+from zotsync.sync_apply import SyncReport, apply_plan, interruption_line, permanent
 
 _ACTION_TEXT = {
     ItemAction.CREATE: "create",
@@ -89,11 +93,35 @@ def print_plan(plan: Plan) -> None:
 
 def summary_line(report: SyncReport) -> str:
     c = report.counts()
+    edited = (f", notes edited in Zotero (kept) {c['notes_kept_edited']}"
+              if c["notes_kept_edited"] else "")
     return (f"created {c['created']}, filed {c['filed']}, notes created {c['notes_created']}, "
-            f"notes updated {c['notes_updated']}, unchanged {c['unchanged']}, failed {c['failed']}")
+            f"notes updated {c['notes_updated']}{edited}, unchanged {c['unchanged']}, failed {c['failed']}")
 
 
-def _apply_with_progress(plan: Plan, library: Library) -> SyncReport:
+@contextmanager
+def _ctrl_c_finishes_the_batch() -> Iterator[Callable[[], bool]]:
+    """While writing: the first Ctrl-C lets the batch in flight finish and sends no more
+    (the push then reports what was written, as the TUI does); a second stops at once."""
+    pressed = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield pressed.is_set
+        return
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if pressed.is_set():
+            raise KeyboardInterrupt
+        pressed.set()
+        note("interrupted: finishing the batch being sent (Ctrl-C again to stop at once)")
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield pressed.is_set
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _apply_with_progress(plan: Plan, library: Library, should_stop: Callable[[], bool]) -> SyncReport:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn  # noqa: PLC0415
 
     total = len(plan.papers)
@@ -101,13 +129,24 @@ def _apply_with_progress(plan: Plan, library: Library) -> SyncReport:
                   disable=not sys.stderr.isatty(), console=_stderr_console()) as progress:
         task = progress.add_task("push", total=total)
         return apply_plan(plan, library.target, library.index,
-                          on_progress=lambda n: progress.advance(task, n))
+                          on_progress=lambda n: progress.advance(task, n), should_stop=should_stop)
 
 
 def _stderr_console() -> Any:
     from rich.console import Console  # noqa: PLC0415
 
     return Console(stderr=True)
+
+
+def _report_json(plan: Plan, report: SyncReport) -> dict[str, Any]:
+    return {
+        "dry_run": False,
+        "plan": plan_json(plan),
+        "counts": report.counts(),
+        "replans": report.replans,
+        "cancelled": report.cancelled,
+        "results": [paper_plan_json(r.plan) | {"ok": r.ok, "reason": r.reason} for r in report.results],
+    }
 
 
 @click.command()
@@ -201,9 +240,15 @@ def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple
         plan = plan_for(papers, library, collection, options)
         for warning in plan.warnings:
             note(f"warning: {warning}")
-        report = _apply_with_progress(plan, library) if plan.writes else apply_plan(
-            plan, library.target, library.index)
+        with _ctrl_c_finishes_the_batch() as interrupted:
+            report = _apply_with_progress(plan, library, interrupted) if plan.writes else apply_plan(
+                plan, library.target, library.index)
     note(summary_line(report))
+    if report.cancelled:
+        note(interruption_line(report.written, len(report.results)))
+        if as_json:
+            emit_json(_report_json(plan, report))
+        raise KeyboardInterrupt
     not_sent = [r for r in report.failed if (r.reason or "").startswith("not sent:")]
     for result in report.failed:
         if result not in not_sent:
@@ -211,13 +256,7 @@ def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple
     if not_sent:
         note(f"not sent: {len(not_sent)} papers after Zotero stopped answering (run again to send them)")
     if as_json:
-        emit_json({
-            "dry_run": False,
-            "plan": plan_json(plan),
-            "counts": report.counts(),
-            "replans": report.replans,
-            "results": [paper_plan_json(r.plan) | {"ok": r.ok, "reason": r.reason} for r in report.results],
-        })
+        emit_json(_report_json(plan, report))
     if report.stopped_by is not None:  # exit 3, after saying what was written before it
         raise report.stopped_by
     if report.failed:

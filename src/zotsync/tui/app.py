@@ -37,7 +37,7 @@ from zotsync.readers import ReaderWarning
 from zotsync.store import Store
 from zotsync.summaries import attach_summaries
 from zotsync.sync import Library, library_id, open_library, plan_for, push_lock
-from zotsync.sync_apply import SyncReport, apply_plan
+from zotsync.sync_apply import SyncReport, apply_plan, interruption_line
 from zotsync.tui.bibexport import ExportRequest, export_bib, summary
 from zotsync.tui.messages import (
     EnrichDone,
@@ -647,10 +647,10 @@ class ZotsyncApp(App[None]):
         if finished and report is not None and not report.cancelled:
             return None  # the push ended before it could be stopped
         if report is not None:
-            written = str(sum(1 for r in report.results if r.ok))
+            written = str(report.written)
         else:  # stopped by an error, or still running: what was sent, at most
             written = f"at most {self.push_sent}"
-        return f"push interrupted: {written} of {self.push_total} papers written; run again to finish"
+        return interruption_line(written, self.push_total)
 
     # -- help --------------------------------------------------------------------------
 
