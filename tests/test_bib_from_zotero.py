@@ -34,7 +34,7 @@ def test_a_pushed_item_reads_back_as_the_paper() -> None:
     assert back.doi is None  # arXiv's own DOI is the arXiv ID, not a journal DOI
     assert back.published is None and back.updated == date(2025, 6, 9)  # the item's date is v2's
     assert (back.year, back.url) == (2025, "https://arxiv.org/abs/2506.02013")
-    assert back.summary == Summary(tldr="一句话")
+    assert back.summary == Summary(tldr="一句话", language="zh")
 
 
 def test_items_made_by_hand_or_other_translators() -> None:
@@ -127,7 +127,7 @@ def test_export_a_collection_with_the_same_keys_as_the_digest(run_cli: Any, zote
 def test_without_tldr_no_note_is_fetched(run_cli: Any, zotero_emu: ZoteroEmulator, tmp_path: Path) -> None:
     _push(run_cli, zotero_emu)
     zotero_emu.clear_log()
-    result = run_cli("bib", "--from-zotero", "--collection", "Thesis/Ch1", "-o", str(tmp_path / "r.bib"),
+    result = run_cli("bib", "--from-zotero", "-c", "Thesis/Ch1", "-o", str(tmp_path / "r.bib"),
                      env=zotero_emu.env)
     assert result.exit_code == 0, result.stderr
     assert "8 papers in Thesis/Ch1" in result.stderr

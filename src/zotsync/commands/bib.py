@@ -139,7 +139,8 @@ def _print_table(plan: MergePlan, *, dry_run: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Show what would be added; write nothing.")
 @click.option("--from-zotero", "from_zotero", is_flag=True,
               help="Export a Zotero collection (with --collection) instead of digests.")
-@click.option("--collection", default=None, metavar="A/B", help="The Zotero collection, for --from-zotero.")
+@click.option("--collection", "-c", default=None, metavar="A/B",
+              help="The Zotero collection, for --from-zotero (as push -c).")
 @click.option("--rename-map", "rename_map_file", default=None,
               type=click.Path(dir_okay=False, path_type=Path),
               help="Write, as JSON, the papers whose key in the .bib differs from the key they have in "
