@@ -87,6 +87,8 @@ def test_a_mangled_key_is_refused_before_any_request(run_cli, zotero_emu) -> Non
         result = run_cli("login", env=env, input=mangled + "\n")
         assert result.exit_code == 2
         assert "copy it again from zotero.org/settings/keys" in result.stderr
+        assert "from standard input" in result.stderr  # it said "from command line"
+        assert "correct or remove it" not in result.stderr  # nothing to remove: it is not saved
         assert mangled not in result.output and "Traceback" not in result.output
     assert run_cli("login", "--group", "lab", env=env, input="").exit_code == 2
     assert zotero_emu.log == []

@@ -331,6 +331,15 @@ def _check_known(document: Mapping[str, Any], path: Path) -> None:
                                   hint=f"[{section}] takes {', '.join(known[section])}")
 
 
+@dataclass(frozen=True, slots=True)
+class Given:
+    """An override that did not come from a flag: its value and where it came from
+    ("standard input", "the prompt"), named in errors about it."""
+
+    value: Any
+    origin: str
+
+
 def load_settings(
     overrides: Mapping[str, Any] | None = None,
     *,
@@ -359,6 +368,8 @@ def load_settings(
                 break
         if overrides and overrides.get(spec.name) is not None:
             raw, origin = overrides[spec.name], "command line"
+            if isinstance(raw, Given):
+                raw, origin = raw.value, raw.origin
         if raw is None:
             values[spec.name] = spec.default
             continue
@@ -366,8 +377,9 @@ def load_settings(
             values[spec.name] = spec.parse(raw)
         except (TypeError, ValueError) as exc:
             shown = "<hidden>" if spec.secret else repr(raw)
+            from_file = origin.startswith(("$", str(path)))
             raise ConfigError(f"invalid {spec.section}.{spec.key} = {shown} from {origin}: {exc}",
-                              hint="correct or remove it") from None
+                              hint="correct or remove it" if from_file else None) from None
         origins[spec.name] = origin
     return Settings(**values, origins=origins)
 

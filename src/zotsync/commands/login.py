@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from zotsync.commands.common import RunContext, note, pass_run
-from zotsync.config import read_config_file, save_settings, user_config_path
+from zotsync.config import Given, read_config_file, save_settings, user_config_path
 from zotsync.errors import ConfigError, ZoteroError, register_secret
 from zotsync.zotero.web import ZoteroWeb
 
@@ -29,18 +29,20 @@ def _writable_groups(client: ZoteroWeb, info: dict[str, Any]) -> list[tuple[str,
     return writable
 
 
-def _given_key() -> str | None:
-    """A key given for this login: piped on stdin, else in ZOTERO_API_KEY, else typed at
-    the prompt. None when none was (Enter at the prompt, nothing piped): the saved key is
-    then used, e.g. for `zotsync login --group ID`."""
+def _given_key() -> Given | None:
+    """A key given for this login and where from: piped on stdin, else in ZOTERO_API_KEY,
+    else typed at the prompt. None when none was (Enter at the prompt, nothing piped): the
+    saved key is then used, e.g. for `zotsync login --group ID`."""
     if not sys.stdin.isatty():
-        return sys.stdin.readline().strip() or None
+        piped = sys.stdin.readline().strip()
+        return Given(piped, "standard input") if piped else None
     for name in ("ZOTERO_API_KEY", "ZOTSYNC_API_KEY"):
         if os.environ.get(name, "").strip():
-            return os.environ[name].strip()
+            return Given(os.environ[name].strip(), f"${name}")
     saved = (read_config_file(user_config_path()).get("zotero") or {}).get("api_key")
     prompt = "Zotero API key" + (" (Enter keeps the saved one)" if saved else "")
-    return click.prompt(prompt, hide_input=True, default="", show_default=False).strip() or None
+    typed = click.prompt(prompt, hide_input=True, default="", show_default=False).strip()
+    return Given(typed, "the prompt") if typed else None
 
 
 @click.command()
@@ -65,7 +67,7 @@ def login(run: RunContext, group_id: str | None, url: str | None) -> None:
                                  param_hint="--group")
     given = _given_key()
     if given is not None:
-        register_secret(given)
+        register_secret(given.value)
         run.overrides["api_key"] = given  # checked like any key, and wins over a saved one
     settings = run.settings
     key = settings.api_key
