@@ -125,10 +125,21 @@ def test_bad_line_is_an_error_naming_file_and_line() -> None:
     assert caught.value.line == 3
 
 
-def test_truncated_last_line_is_an_error() -> None:
+def test_a_truncated_last_line_keeps_the_rows_before_it() -> None:
+    """A download cut short rejected the whole file; the whole rows before it are kept."""
     text = (DATA / "digest_ai.jsonl").read_text(encoding="utf-8")
-    with pytest.raises(InputError, match=r"^digest_ai.jsonl:4: line is not valid JSON"):
-        read(text[:-40], "digest_ai.jsonl", as_of=TODAY)
+    whole = read(text, "digest_ai.jsonl", as_of=TODAY)
+    cut = read(text[:-40], "digest_ai.jsonl", as_of=TODAY)
+    assert [p.arxiv_id for p in cut.entries] == [p.arxiv_id for p in whole.entries][:-1]
+    [warning] = [w for w in cut.warnings if w not in whole.warnings]
+    assert str(warning).startswith("digest_ai.jsonl:4: the last line is cut short (")
+    # a bad line before the last one is still an error: that is not a cut-short download
+    lines = text.splitlines(keepends=True)
+    with pytest.raises(InputError, match=r"^digest_ai.jsonl:2: line is not valid JSON"):
+        read(lines[0] + lines[1][:-40] + "\n" + "".join(lines[2:]), "digest_ai.jsonl", as_of=TODAY)
+    # and one cut-short line alone is no digest at all
+    with pytest.raises(InputError, match=r"^digest_ai.jsonl:1: line is not valid JSON"):
+        read(lines[0][:-40], "digest_ai.jsonl", as_of=TODAY)
 
 
 def test_a_line_that_is_not_an_object_is_an_error() -> None:

@@ -96,13 +96,21 @@ def read(text: str, source: str, *, as_of: date) -> ReadResult:
     rows = 0
     # Split on "\n" only: str.splitlines() would also break at U+2028, U+0085, \f, ...
     # which JSON allows unescaped inside strings (the raw files are literal UTF-8).
-    for number, raw_line in enumerate(text.split("\n"), start=1):
+    lines = text.split("\n")
+    last = max((i for i, raw in enumerate(lines, start=1) if raw.strip()), default=0)
+    for number, raw_line in enumerate(lines, start=1):
         line = raw_line.strip().lstrip("\ufeff")
         if not line:
             continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
+            if number == last and rows:
+                # a download or copy cut short: the rows before it are whole, keep them
+                result.warnings.append(ReaderWarning(
+                    source, number, f"the last line is cut short ({exc.msg}, column {exc.colno}); "
+                    "skipped (the file may be incomplete: download it again)"))
+                continue
             raise InputError(source, f"line is not valid JSON: {exc.msg} (column {exc.colno})",
                              line=number, hint=_HINT) from None
         except RecursionError:  # thousands of nested [ or {: the decoder gives up
