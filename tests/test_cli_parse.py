@@ -45,6 +45,18 @@ def test_table_by_default(run_cli) -> None:  # type: ignore[no-untyped-def]
     assert "q-bio.NC" in result.stdout
 
 
+def test_a_piped_table_keeps_each_paper_on_one_line_with_its_date(run_cli) -> None:  # type: ignore[no-untyped-def]
+    """Piped, the table was 100 columns wide and titles wrapped over several lines; the
+    digest's papers (no date in the digest) showed no Date, unlike the TUI's ID year-month."""
+    result = run_cli("parse", MD, "--no-enrich")
+    assert result.exit_code == 0
+    rows = [line for line in result.stdout.splitlines() if line.startswith("│")]
+    assert len(rows) == 8  # one line per paper, none wrapped
+    title = "A Brain Graph Foundation Model: Pre-Training and Prompt-Tuning for Any Atlas and Disorder"
+    [row] = [r for r in rows if "2506.02044" in r]
+    assert title in row and "2025-06" in row
+
+
 def test_several_files_are_deduplicated_together(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     copy = tmp_path / "2025-06-05.md"
     copy.write_text((DATA / "arxiv-daily-digest.md").read_text(encoding="utf-8"), encoding="utf-8")

@@ -94,14 +94,20 @@ def note(message: str) -> None:
     click.echo(clean_text(message), err=True)
 
 
+PIPED_WIDTH = 1000  # a table's width when stdout is not a terminal: no title wraps
+
+
 def print_table(table: Any) -> None:
-    """A rich table on stdout, at least 100 columns wide (titles stay readable when the
-    output is piped or the terminal is narrow; a wider terminal is used in full)."""
+    """A rich table on stdout: on a terminal at least 100 columns wide (a wider terminal is
+    used in full); piped, one line per row (titles wrapped over 5-9 lines in 80 columns)."""
     from rich.console import Console  # noqa: PLC0415  (rich only when a table is printed)
 
     class TableConsole(Console):
         def on_broken_pipe(self) -> None:  # rich would exit 1: let the CLI end as for any write
             raise BrokenPipeError
 
-    width = max(100, shutil.get_terminal_size((100, 24)).columns)
+    if sys.stdout.isatty():
+        width = max(100, shutil.get_terminal_size((100, 24)).columns)
+    else:  # piped (`| less -S`, `| grep`): each row on one line, as wide as it needs
+        width = PIPED_WIDTH
     TableConsole(soft_wrap=False, width=width).print(table)

@@ -66,7 +66,7 @@ def _print_table(papers: list[Paper], sightings: dict[int, Sighting]) -> None:
             paper.title,
             authors,
             paper.primary_category or "",
-            paper.published.isoformat() if paper.published else "",
+            paper.date_label,  # as the TUI shows it (the ID's year-month without a date)
             "yes" if paper.summary else "",
             sighting.first_seen.isoformat() if sighting else "",
         )

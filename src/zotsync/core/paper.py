@@ -194,6 +194,17 @@ class Paper:
         """A short human handle: the arXiv ID, else the DOI, else the title."""
         return self.arxiv_id or self.doi or self.title
 
+    @property
+    def date_label(self) -> str:
+        """The date lists show: the publication date, else the new-style arXiv ID's
+        year-month (`2506.02013` -> `2025-06`), else ""."""
+        if self.published is not None:
+            return self.published.isoformat()
+        arxiv_id = self.arxiv_id
+        if arxiv_id and len(arxiv_id) >= 4 and arxiv_id[:4].isdigit() and "." in arxiv_id:
+            return f"20{arxiv_id[:2]}-{arxiv_id[2:4]}"
+        return ""
+
     def replace(self, **changes: Any) -> Paper:
         return dataclasses.replace(self, **changes)
 

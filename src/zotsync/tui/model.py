@@ -29,13 +29,6 @@ class PaperRow:
     # Hugging Face's English `ai_summary` (shown, not written); "" neither
 
 
-def id_month(arxiv_id: str | None) -> str:
-    """`"2506.02013"` -> `"2025-06"`; "" for old-style IDs and no ID."""
-    if arxiv_id and len(arxiv_id) >= 4 and arxiv_id[:4].isdigit() and "." in arxiv_id:
-        return f"20{arxiv_id[:2]}-{arxiv_id[2:4]}"
-    return ""
-
-
 FLAG_NOTE, FLAG_HF_ENGLISH = "T", "e"
 
 
@@ -53,7 +46,7 @@ def row_for(paper: Paper) -> PaperRow:
         label=paper.arxiv_id or paper.doi or "-",
         title=" ".join(paper.title.split()),
         category=paper.primary_category or (paper.categories[0] if paper.categories else ""),
-        date=paper.published.isoformat() if paper.published else id_month(paper.arxiv_id),
+        date=paper.date_label,
         tldr=summary_flag(paper),
     )
 
