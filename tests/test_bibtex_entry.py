@@ -324,3 +324,17 @@ def test_full_width_punctuation_gets_its_space_back(style: str) -> None:
     assert "Poetry: A" in title and "诗歌: 研究" in title
     assert format_title("Is it？", style).text == "Is it?"  # type: ignore[arg-type]
     assert escape("Venue，Vol. 1", style).text == "Venue, Vol. 1"  # type: ignore[arg-type]
+
+
+def test_latex_escapes_already_in_an_abstract_are_kept_once() -> None:
+    """arXiv abstracts write `62\\%`; it came out `62\\textbackslash{}\\%` (a stray backslash)."""
+    from zotsync.core.bibtex_entry import escape, latex_to_text
+
+    for source, written, reads in (
+        ("improves accuracy by 62\\% over", "improves accuracy by 62\\% over", "improves accuracy by 62% over"),
+        ("R\\&D costs \\$5 \\#1 a\\_b", "R\\&D costs \\$5 \\#1 a\\_b", "R&D costs $5 #1 a_b"),
+        ("\\{x\\}", "\\textbraceleft{}x\\textbraceright{}", "{x}"),
+        ("62% and \\alpha", "62\\% and \\textbackslash{}alpha", "62% and \\alpha"),  # only the one-char escapes
+    ):
+        assert escape(source).text == written
+        assert latex_to_text(written) == reads

@@ -245,11 +245,24 @@ def half_width_punctuation(text: str) -> str:
     return _FULL_WIDTH_PUNCTUATION.sub(sub, text)
 
 
+# LaTeX's escapes of one special character, as arXiv abstracts write them (`62\\%`): the
+# character it stands for, escaped once (never `62\\textbackslash{}\\%`).
+_ESCAPED_SPECIAL = frozenset("%&$#_{}")
+
+
 def _escape_plain(text: str, style: Style, typeset: bool, left: list[str]) -> str:
     if text.isascii() and not any(c in _ASCII_SPECIAL for c in text):
         return text
     out: list[str] = []
-    for ch in text:
+    after_backslash = False
+    for i, ch in enumerate(text):
+        if after_backslash:
+            after_backslash = False
+            continue
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] in _ESCAPED_SPECIAL:
+            out.append(_ASCII_SPECIAL[text[i + 1]])
+            after_backslash = True
+            continue
         if ch.isascii():
             out.append(_ASCII_SPECIAL.get(ch, ch))
             continue
