@@ -208,14 +208,20 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None, back
     if backup and exists:
         old, _ = read_regular(path)
         atomic_write_bytes(path.with_name(path.name + ".bak"), old, mode=mode)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:  # name the file the user asked for, not our temp file
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     tmp = Path(tmp_name)
     try:
-        os.fchmod(fd, mode if mode is not None else 0o666 & ~_UMASK)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            os.fchmod(fd, mode if mode is not None else 0o666 & ~_UMASK)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:  # a full disk, a quota: said of the target
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         watch = _Watch(path) if checked else None
         try:
             if watch is not None and watch.snapshot != unchanged:
