@@ -283,3 +283,20 @@ def test_keys_pinned_in_zotero_compile(tmp_path: Path, style: str) -> None:
     keys = [a.key for a in plan.added]
     assert keys == ["BBT_pinned:2024.one", "Native-2024", "ng2024three"]
     assert_clean(compile_bibtex(tmp_path, keys) if style == "bibtex" else compile_biber(tmp_path, keys))
+
+
+def test_a_broken_target_bib_is_reported_before_any_lookup(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The arXiv lookups ran (and printed their warnings) before the broken .bib was said."""
+    from servers.arxiv_standin import ArxivStandIn  # noqa: PLC0415
+
+    broken = tmp_path / "refs.bib"
+    broken.write_text("@article{a,\n  title = {unbalanced\n", encoding="utf-8")
+    ids = tmp_path / "ids.txt"
+    ids.write_text("2506.02013\n", encoding="utf-8")
+    arxiv = ArxivStandIn()
+    with arxiv.serving("/api/query"):
+        result = run_cli("bib", str(ids), "-o", str(broken),
+                         env={"ZOTSYNC_ARXIV_URL": arxiv.url, "ZOTSYNC_ARXIV_DELAY": "0"})
+        assert result.exit_code == 2
+        assert "refs.bib" in result.stderr and "the file was not changed" in result.stderr
+        assert arxiv.requests() == []  # nothing looked up for a merge that cannot happen

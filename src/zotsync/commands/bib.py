@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from zotsync.bibfile import ExportOptions, MergePlan, merge_bib
+from zotsync.bibfile import ExportOptions, MergePlan, merge_bib, read_bib
 from zotsync.commands.common import (
     RunContext,
     as_of_option,
@@ -170,19 +170,23 @@ def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str
     if str(output) == "-":
         raise click.BadParameter("needs a .bib file to create or merge into (to see the entries "
                                  "without writing, use --dry-run --json)", param_hint="-o")
+    if from_zotero and files:
+        raise click.UsageError("--from-zotero exports a Zotero collection: give no FILE")
+    if from_zotero and not collection:
+        raise click.UsageError('--from-zotero needs --collection "A/B"')
+    if not from_zotero and not files:
+        raise click.UsageError('give digest FILEs, or --from-zotero --collection "A/B"')
+    if not from_zotero and collection:
+        raise click.UsageError("--collection goes with --from-zotero")
+    # What is local and cheap first: a broken or unusable target .bib is said before any
+    # lookup runs (it is read again, under its lock, when merging).
+    read_bib(output, max_size=run.settings.input_max_size)
     if from_zotero:
-        if files:
-            raise click.UsageError("--from-zotero exports a Zotero collection: give no FILE")
-        if not collection:
-            raise click.UsageError('--from-zotero needs --collection "A/B"')
+        assert collection is not None
         papers, pinned = collection_papers_and_keys(open_library(run.settings, run.store), collection,
                                                     with_tldr=tldr)
         note(f"{len(papers)} papers in {collection}")
     else:
-        if not files:
-            raise click.UsageError('give digest FILEs, or --from-zotero --collection "A/B"')
-        if collection:
-            raise click.UsageError("--collection goes with --from-zotero")
         loaded = load_papers(list(files), fmt, as_of=resolve_as_of(as_of),
                              max_size=run.settings.input_max_size)
         report_counts(loaded, len(files))
