@@ -287,7 +287,7 @@ def test_keys_pinned_in_zotero_compile(tmp_path: Path, style: str) -> None:
 
 def test_a_broken_target_bib_is_reported_before_any_lookup(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The arXiv lookups ran (and printed their warnings) before the broken .bib was said."""
-    from servers.arxiv_standin import ArxivStandIn  # noqa: PLC0415
+    from servers.arxiv_standin import ArxivStandIn
 
     broken = tmp_path / "refs.bib"
     broken.write_text("@article{a,\n  title = {unbalanced\n", encoding="utf-8")

@@ -149,7 +149,8 @@ def test_the_size_limit_is_a_documented_setting(tmp_path: Path) -> None:
     assert "invalid input.max_size = 'lots'" in one_error_line(bad)
 
 
-@pytest.mark.skipif(not os.path.isdir("/sys/kernel"), reason="needs Linux's /sys (a folder even root cannot write)")
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(),
+                    reason="needs Linux's /sys (a folder even root cannot write)")
 def test_an_unwritable_folder_is_reported_as_the_target_not_the_temp_file(tmp_path: Path) -> None:
     """The error named zotsync's temp file (`/sys/.refs.bib.x1y2.tmp`) instead of `-o`."""
     result = zotsync("bib", DIGEST, "-o", "/sys/refs.bib", "--offline", cwd=tmp_path)

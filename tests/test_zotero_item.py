@@ -188,7 +188,8 @@ def test_a_chinese_tldr_from_zotero_is_labelled_as_from_a_digest() -> None:
     """The annote prefix was "TL;DR (zh):" from digests but "TL;DR:" from --from-zotero."""
     from zotsync.core.zotero_paper import item_paper
 
-    item = {"key": "AAAA2222", "data": {"itemType": "preprint", "title": "T", "archiveID": "arXiv:2506.02013"}}
+    item = {"key": "AAAA2222",
+            "data": {"itemType": "preprint", "title": "T", "archiveID": "arXiv:2506.02013"}}
     paper = item_paper(item, tldr="本文提出了一种方法。")
     assert paper is not None and paper.summary is not None and paper.summary.language == "zh"
     english = item_paper(item, tldr="A method.")

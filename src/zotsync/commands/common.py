@@ -106,8 +106,6 @@ def print_table(table: Any) -> None:
         def on_broken_pipe(self) -> None:  # rich would exit 1: let the CLI end as for any write
             raise BrokenPipeError
 
-    if sys.stdout.isatty():
-        width = max(100, shutil.get_terminal_size((100, 24)).columns)
-    else:  # piped (`| less -S`, `| grep`): each row on one line, as wide as it needs
-        width = PIPED_WIDTH
+    # piped (`| less -S`, `| grep`): each row on one line, as wide as it needs
+    width = max(100, shutil.get_terminal_size((100, 24)).columns) if sys.stdout.isatty() else PIPED_WIDTH
     TableConsole(soft_wrap=False, width=width).print(table)

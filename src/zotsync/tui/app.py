@@ -646,10 +646,8 @@ class ZotsyncApp(App[None]):
         report = self.push_report
         if finished and report is not None and not report.cancelled:
             return None  # the push ended before it could be stopped
-        if report is not None:
-            written = str(report.written)
-        else:  # stopped by an error, or still running: what was sent, at most
-            written = f"at most {self.push_sent}"
+        # stopped by an error, or still running: what was sent, at most
+        written = str(report.written) if report is not None else f"at most {self.push_sent}"
         return interruption_line(written, self.push_total)
 
     # -- help --------------------------------------------------------------------------
