@@ -87,6 +87,11 @@ CREATE TABLE IF NOT EXISTS bib_keys (
 CREATE INDEX IF NOT EXISTS bib_keys_arxiv ON bib_keys(arxiv);
 CREATE INDEX IF NOT EXISTS bib_keys_doi ON bib_keys(doi);
 CREATE INDEX IF NOT EXISTS bib_keys_fingerprint ON bib_keys(fingerprint);
+CREATE TABLE IF NOT EXISTS bib_written (
+    hash       TEXT PRIMARY KEY,  -- entry_hash of an entry exactly as zotsync wrote it
+    key_folded TEXT NOT NULL      -- its casefolded key: an entry with this key and another hash
+) WITHOUT ROWID;                  --   was edited since (`bib --upgrade` leaves it alone)
+CREATE INDEX IF NOT EXISTS bib_written_key ON bib_written(key_folded);
 """
 
 _SEP = "\x1f"
@@ -428,6 +433,42 @@ class KeyMemory:
                 )
 
 
+def entry_hash(entry_text: str) -> str:
+    """The hash an entry is known by as written: its text from `@` to the closing brace,
+    newlines as `\n` (so a file converted to CRLF is still unedited)."""
+    return hashlib.blake2b(entry_text.replace("\r\n", "\n").encode("utf-8", "surrogatepass"),
+                           digest_size=16).hexdigest()
+
+
+class WrittenEntries:
+    """The entries zotsync wrote (by `entry_hash`) and their keys, in the store: an entry in
+    a .bib whose hash is known is zotsync's, unedited; one with a known key but another hash
+    was edited since."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        store.ensure(BIB_DDL)
+
+    def record(self, entries: Iterable[tuple[str, str]]) -> None:
+        """Remember (key, entry text) pairs as written."""
+        with self.store.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO bib_written VALUES (?, ?)",
+                             [(entry_hash(text), fold_key(key)) for key, text in entries])
+
+    def known(self, hashes: Iterable[str]) -> set[str]:
+        wanted = json.dumps(list(dict.fromkeys(hashes)))
+        return {str(h) for (h,) in self.store.connection.execute(
+            "SELECT hash FROM bib_written WHERE hash IN (SELECT value FROM json_each(?))", (wanted,))}
+
+    def written_keys(self, keys: Iterable[str]) -> set[str]:
+        """Which of `keys` (casefolded) zotsync wrote an entry under."""
+        wanted = json.dumps(list(dict.fromkeys(fold_key(k) for k in keys)))
+        return {str(k) for (k,) in self.store.connection.execute(
+            "SELECT DISTINCT key_folded FROM bib_written "
+            "WHERE key_folded IN (SELECT value FROM json_each(?))",
+            (wanted,))}
+
+
 # --------------------------------------------------------------------------------------
 # The file
 # --------------------------------------------------------------------------------------
@@ -736,26 +777,34 @@ def apply_merge(plan: MergePlan, store: Store) -> None:
     merges again into what is there now).
     """
     if plan.added:
-        try:
-            late = atomic_write_bytes(plan.bib.path, plan.new_bytes(), backup=plan.bib.exists,
-                                      unchanged=plan.bib.snapshot, expect_new=not plan.bib.exists)
-            if late is not None:
-                _put_back(plan.bib.path, plan.bib.data, late)
-        except Changed:
-            raise
-        except OSError as exc:
-            where = exc.filename if isinstance(exc.filename, str) else str(plan.bib.path)
-            if isinstance(exc, NotRegularFile):
-                raise InputError(where, f"{exc.strerror}; nothing was written",
-                                 hint="move it aside, or choose a regular file or a new path with -o"
-                                 ) from None
-            read_only = exc.strerror == READ_ONLY
-            fix = ("make it writable (chmod u+w) or choose another -o" if read_only
-                   else "check the folder is writable")
-            raise InputError(where, f"cannot be written: {exc.strerror}", hint=fix) from None
+        write_bib(plan.bib, plan.new_bytes())
+        WrittenEntries(store).record((a.key, a.entry.text) for a in plan.added)
     memory = KeyMemory(store)
     memory.record([(p.key, Ident.of(p.paper)) for p in plan.present]
                   + [(a.key, Ident.of(a.paper)) for a in plan.added])
+
+
+def write_bib(bib: BibText, data: bytes) -> None:
+    """Replace the file read as `bib` with `data`: atomically, keeping `<file>.bak`, only
+    if it is still as read (else `Changed`); a write landing in the last instant is put
+    back. Other failures are one-line `InputError`s."""
+    try:
+        late = atomic_write_bytes(bib.path, data, backup=bib.exists, unchanged=bib.snapshot,
+                                  expect_new=not bib.exists)
+        if late is not None:
+            _put_back(bib.path, bib.data, late)
+    except Changed:
+        raise
+    except OSError as exc:
+        where = exc.filename if isinstance(exc.filename, str) else str(bib.path)
+        if isinstance(exc, NotRegularFile):
+            raise InputError(where, f"{exc.strerror}; nothing was written",
+                             hint="move it aside, or choose a regular file or a new path with -o"
+                             ) from None
+        read_only = exc.strerror == READ_ONLY
+        fix = ("make it writable (chmod u+w) or choose another -o" if read_only
+               else "check the folder is writable")
+        raise InputError(where, f"cannot be written: {exc.strerror}", hint=fix) from None
 
 
 MERGE_ATTEMPTS = 5  # merges into a file that keeps changing under us, before giving up

@@ -46,6 +46,30 @@ class RefreshReport:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass
+class LookedUp:
+    """Preprints asked about again: the answers by arXiv ID, requests per source."""
+
+    papers: dict[str, Paper]
+    requests: dict[str, int]
+    warnings: list[str]
+    failed: bool  # a source was given up on: some papers were not checked
+
+
+def look_up_again(papers: Sequence[Paper], settings: Settings, store: Store,
+                  lookups: Lookups | None = None) -> LookedUp:
+    """Ask arXiv (100 IDs per request) and Crossref (the papers arXiv gives a DOI) again
+    about `papers` (arXiv preprints), ignoring the cache: its answers are what was true
+    when they were fetched. Shared by `refresh` and `bib --upgrade`."""
+    if not papers:
+        return LookedUp({}, {}, [], failed=False)
+    enriched = enrich_papers(papers, replace(settings, cache_days=0), store, force=True, lookups=lookups)
+    problems = [line for s in enriched.sources.values() if (line := s.line())]
+    return LookedUp({p.arxiv_id: p for p in enriched.papers if p.arxiv_id},
+                    {s.name: s.requests for s in enriched.sources.values()},
+                    problems + list(enriched.warnings), failed=bool(problems))
+
+
 def candidates(library: Library, collection: str | None) -> list[LibraryItem]:
     """The preprints to check: zotsync's own, or every arXiv preprint of `collection`."""
     index = library.index
@@ -69,16 +93,13 @@ def refresh_library(settings: Settings, store: Store, library: Library, *, colle
     report.checked = items
     if not items:
         return report
-    papers = [Paper(title=i.title, arxiv_id=i.arxiv_id, authors=i.creators) for i in items]
-    # A refresh asks again: the cache's answers are what was true when they were fetched.
-    enriched = enrich_papers(papers, replace(settings, cache_days=0), store, force=True, lookups=lookups)
-    report.requests = {s.name: s.requests for s in enriched.sources.values()}
-    report.warnings += [line for s in enriched.sources.values() if (line := s.line())]
-    report.warnings += enriched.warnings
-    by_id = {p.arxiv_id: p for p in enriched.papers if p.arxiv_id}
+    looked = look_up_again([Paper(title=i.title, arxiv_id=i.arxiv_id, authors=i.creators) for i in items],
+                           settings, store, lookups)
+    report.requests = looked.requests
+    report.warnings += looked.warnings
     published: dict[str, Paper] = {}
     for item in items:
-        paper = by_id.get(item.arxiv_id or "")
+        paper = looked.papers.get(item.arxiv_id or "")
         if paper is None:
             continue
         if is_published(paper):

@@ -33,7 +33,7 @@ def work(paper: CatalogPaper) -> dict[str, Any]:
         "content-domain": {"domain": [], "crossmark-restriction": False},
         "short-container-title": [journal.split()[0] + " J."],
         "DOI": paper.doi,
-        "type": "journal-article",
+        "type": paper.crossref_type,
         "created": {"date-parts": [[year, 2, 1]], "date-time": f"{year}-02-01T00:00:00Z", "timestamp": 0},
         "page": ref["pages"] if ref and ref["pages"] else None,
         "source": "Crossref",

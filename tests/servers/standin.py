@@ -40,6 +40,7 @@ class CatalogPaper:
     comment: str | None = None
     journal_ref: str | None = None
     doi: str | None = None
+    crossref_type: str = "journal-article"  # the Crossref work type of the DOI
     on_arxiv: bool = True
     on_hf: bool = True
     hf_daily: str | None = None  # YYYY-MM-DD of the HF daily page listing it

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from zotsync.bibfile import ExportOptions, MergePlan, merge_bib, read_bib
+from zotsync.bibupgrade import BibUpgradeReport, upgrade_bib
 from zotsync.commands.common import (
     RunContext,
     as_of_option,
@@ -24,7 +25,7 @@ from zotsync.commands.enrichment import choose_papers, enrich_option, offline_op
 from zotsync.commands.parse import report_counts
 from zotsync.core.citekeys import DEFAULT_KEY_FORMAT, KeyFormat, KeyFormatError, parse_key_format
 from zotsync.core.paper import Paper
-from zotsync.errors import InputError
+from zotsync.errors import InputError, LookupFailed
 from zotsync.fileio import atomic_write_bytes
 from zotsync.inputs import load_papers
 from zotsync.summaries import attach_summaries
@@ -122,10 +123,79 @@ def _print_table(plan: MergePlan, *, dry_run: bool) -> None:
     print_table(table)
 
 
+def upgrade_json(report: BibUpgradeReport, *, dry_run: bool) -> dict[str, Any]:
+    return {
+        "file": str(report.path),
+        "upgrade": True,
+        "dry_run": dry_run,
+        "written": report.written,
+        "backup": str(report.backup) if report.backup else None,
+        "counts": {"checked": len(report.checked), "upgraded": len(report.upgrades),
+                   "edited": len(report.edited), "left": len(report.left),
+                   "journal_ref_only": len(report.journal_ref_only)},
+        "upgrades": [{"key": u.key, "arxiv_id": c.arxiv_id, "title": c.title, "line": c.line,
+                      "entry_type": [u.old_type, u.entry_type],
+                      "changes": {name: list(pair) for name, pair in u.changes.items()
+                                  if name != "ENTRYTYPE"},
+                      "entry": u.text, "warnings": list(u.warnings)} for c, u in report.upgrades],
+        "edited": [{"key": e.key, "arxiv_id": e.arxiv_id, "line": e.line} for e in report.edited],
+        "left": [{"key": c.key, "arxiv_id": c.arxiv_id, "reason": why} for c, why in report.left],
+        "journal_ref_only": [{"key": c.key, "arxiv_id": c.arxiv_id, "journal_ref": ref}
+                             for c, ref in report.journal_ref_only],
+        "requests": report.requests,
+        "warnings": report.warnings,
+    }
+
+
+def print_upgrade_diff(report: BibUpgradeReport) -> None:
+    """Per upgraded entry: `key  arXiv  title`, then `- field: old` / `+ field: new` lines."""
+    for candidate, upgrade in report.upgrades:
+        click.echo(f"{upgrade.key}  arXiv:{candidate.arxiv_id}  {candidate.title}")
+        click.echo(f"  - @{upgrade.old_type}")
+        click.echo(f"  + @{upgrade.entry_type}")
+        for name, (old, new) in upgrade.changes.items():
+            if name == "ENTRYTYPE":
+                continue
+            if old:
+                click.echo(f"  - {name}: {old}")
+            if new:
+                click.echo(f"  + {name}: {new}")
+
+
+def run_upgrade(run: RunContext, output: Path, *, dry_run: bool, as_json: bool) -> None:
+    report = upgrade_bib(output, run.settings, run.store, dry_run=dry_run,
+                         max_size=run.settings.input_max_size)
+    for line in report.warnings:
+        note(f"warning: {line}")
+    for edited in report.edited:
+        note(f"{output}:{edited.line}: {edited.key} was edited since zotsync wrote it: left as it is")
+    for candidate, ref in report.journal_ref_only:
+        note(f"{candidate.key}: arXiv says published ({ref}) but gives no DOI: left a preprint")
+    for candidate, why in report.left:
+        note(f"left {candidate.key}: {why}")
+    for _, upgrade in report.upgrades:
+        for message in upgrade.warnings:
+            note(f"warning: {upgrade.key}: {message}")
+    verb = "would upgrade" if dry_run else "upgraded"
+    asked = ", ".join(f"{name} {count}" for name, count in report.requests.items() if count)
+    tail = " (dry run: nothing written)" if dry_run else ("" if report.written else " (file unchanged)")
+    note(f"{output}: checked {len(report.checked)} preprint entries zotsync wrote: {verb} "
+         f"{len(report.upgrades)}, edited since (left) {len(report.edited)} "
+         f"(requests: {asked or 'none'}){tail}")
+    if as_json:
+        emit_json(upgrade_json(report, dry_run=dry_run))
+    else:
+        print_upgrade_diff(report)
+    if report.lookups_failed:
+        raise LookupFailed("some lookups could not be made; those entries were left as they are",
+                           hint="run again when the service is back")
+
+
 @click.command("bib")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The .bib file to create or merge into (existing entries are never changed).")
+              help="The .bib file to create or merge into (existing entries are never changed, "
+                   "but by --upgrade).")
 @select_option("Only these papers: arXiv IDs (any spelling) or DOIs, comma-separated.")
 @click.option("--style", type=click.Choice(["bibtex", "biblatex"]), default="bibtex", show_default=True,
               help="bibtex: @misc for bibtex + plain.bst and friends; biblatex: @online for biber.")
@@ -136,7 +206,10 @@ def _print_table(plan: MergePlan, *, dry_run: bool) -> None:
 @click.option("--tldr/--no-tldr", default=False, show_default=True,
               help="Keep the digest's TL;DR in `annote` (not printed by plain.bst or biblatex's "
                    "standard styles).")
-@click.option("--dry-run", is_flag=True, help="Show what would be added; write nothing.")
+@click.option("--dry-run", is_flag=True, help="Show what would be added (or upgraded); write nothing.")
+@click.option("--upgrade", is_flag=True,
+              help="Turn the preprint entries zotsync wrote into -o (and you have not edited) into their "
+                   "published version (@article, @inproceedings), keeping their keys; give no FILE.")
 @click.option("--from-zotero", "from_zotero", is_flag=True,
               help="Export a Zotero collection (with --collection) instead of digests.")
 @click.option("--collection", "-c", default=None, metavar="A/B",
@@ -152,7 +225,7 @@ def _print_table(plan: MergePlan, *, dry_run: bool) -> None:
 @json_option
 @pass_run
 def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str, ...], style: str,
-        key_format: KeyFormat, abstract: bool, tldr: bool, dry_run: bool, from_zotero: bool,
+        key_format: KeyFormat, abstract: bool, tldr: bool, dry_run: bool, upgrade: bool, from_zotero: bool,
         collection: str | None, rename_map_file: Path | None, enrich: bool, offline: bool,
         fmt: str | None, as_of: Any, as_json: bool) -> None:
     """Write the papers of digests as BibTeX entries into a .bib file.
@@ -162,14 +235,28 @@ def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str
     fixed format, and nothing else in the file changes (a `.bak` copy is kept). Keys are
     remembered: a paper gets the same key in every file, forever.
 
+    With --upgrade, no FILE: the preprint entries zotsync wrote into the file, and you
+    have not edited since, are looked up again on arXiv and Crossref, and the published
+    ones become @article / @inproceedings (venue, volume, pages, DOI), keeping their keys
+    and eprint fields. Edited entries are listed, never changed.
+
     \b
     Examples:
       zotsync bib examples/arxiv-daily-digest.md -o refs.bib
       zotsync bib digest.md -o refs.bib --style biblatex --select 2506.02013 --dry-run
+      zotsync bib --upgrade -o refs.bib --dry-run
     """
     if str(output) == "-":
         raise click.BadParameter("needs a .bib file to create or merge into (to see the entries "
                                  "without writing, use --dry-run --json)", param_hint="-o")
+    if upgrade:
+        if files or from_zotero or collection or select or rename_map_file:
+            raise click.UsageError("--upgrade rewrites the entries of the -o file: give no FILE, "
+                                   "--from-zotero, --collection, --select or --rename-map")
+        if offline:
+            raise click.UsageError("--upgrade asks arXiv and Crossref again: it cannot be --offline")
+        run_upgrade(run, output, dry_run=dry_run, as_json=as_json)
+        return
     if from_zotero and files:
         raise click.UsageError("--from-zotero exports a Zotero collection: give no FILE")
     if from_zotero and not collection:

@@ -622,7 +622,7 @@ def _eprint_fields(arxiv_id: str, primary: str | None, style: Style) -> list[str
 _PAGE_RANGE = re.compile(r"^(\w+)\s*[-\u2010-\u2015]+\s*(\w+)$")
 
 
-def _published_fields(paper: Paper, publication: Publication, style: Style, fields: list[str],
+def publication_fields(paper: Paper, publication: Publication, style: Style, fields: list[str],
                       untypeset: list[str]) -> str:
     """The published version's entry (`@article`, `@inproceedings`): venue, volume, issue,
     pages and the venue's date, appended to `fields`; returns the entry type."""
@@ -688,7 +688,7 @@ def format_entry(paper: Paper, key: str, options: EntryOptions | None = None) ->
 
     publication = paper.publication if doi else None
     if publication is not None:
-        entry_type = _published_fields(paper, publication, style, fields, untypeset)
+        entry_type = publication_fields(paper, publication, style, fields, untypeset)
         if arxiv_id:
             fields.extend(_eprint_fields(arxiv_id, primary, style))
     elif style == "bibtex":
