@@ -1,10 +1,12 @@
-"""`zotsync refresh` of a 1,000-preprint collection, 120 of them published since.
+"""`zotsync refresh` of a 1,000-preprint collection, 120 of them published since; then
+`bib --upgrade` of a .bib zotsync wrote with the same 1,000 preprints.
 
     python benchmarks/bench_refresh.py [--papers 1000] [--published 120]
 
 Checks the issue-13 budget: at most ceil(papers/100) arXiv requests, Crossref only for
 papers arXiv gives a DOI, and ceil(changed/50) write requests; prints the Zotero reads
 and the wall time. Zotero emulator, arXiv and Crossref stand-ins on 127.0.0.1, real HTTP.
+For the .bib: the same arXiv and Crossref budget, one write of the file.
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ from servers.arxiv_standin import ArxivStandIn  # noqa: E402
 from servers.crossref_standin import CrossrefStandIn  # noqa: E402
 from servers.standin import CatalogPaper  # noqa: E402
 from servers.zotero_emulator import ZoteroEmulator  # noqa: E402
+from zotsync.bibfile import apply_merge, plan_merge, read_bib  # noqa: E402
+from zotsync.bibupgrade import upgrade_bib  # noqa: E402
 from zotsync.config import load_settings  # noqa: E402
+from zotsync.core.paper import Paper  # noqa: E402
 from zotsync.refresh import refresh_library  # noqa: E402
 from zotsync.store import Store  # noqa: E402
 from zotsync.sync import open_library  # noqa: E402
@@ -74,6 +79,26 @@ def main() -> int:
             print(f"  {name:9} {value:5}  (budget {budget[name]})")
         print(f"  Zotero reads {reads} (items of the upgrades by key, 50 per request)")
         ok = all(got[n] <= budget[n] for n in got) and len(report.written) == args.published
+
+        # The same preprints as entries zotsync wrote into a .bib, then `bib --upgrade`.
+        with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "store.sqlite3") as store:
+            bib = Path(tmp) / "refs.bib"
+            papers = [Paper(title=f"Paper {a}", arxiv_id=a, authors=("Ann Lee",), published=when.date())
+                      for a in ids]
+            apply_merge(plan_merge(papers, read_bib(bib), store), store)
+            arxiv.clear_log()
+            crossref.clear_log()
+            start = time.perf_counter()
+            upgraded = upgrade_bib(bib, settings, store)
+            elapsed = time.perf_counter() - start
+            got_bib = {"arXiv": len(arxiv.requests()), "Crossref": len(crossref.requests())}
+            print(f"bib --upgrade of {args.papers} preprint entries, {args.published} published: "
+                  f"upgraded {len(upgraded.upgrades)} in {elapsed:.2f} s (one write of the file: "
+                  f"{upgraded.written})")
+            for name, value in got_bib.items():
+                print(f"  {name:9} {value:5}  (budget {budget[name]})")
+            ok = ok and all(got_bib[n] <= budget[n] for n in got_bib) and upgraded.written \
+                and len(upgraded.upgrades) == args.published
         print("within budget" if ok else "OVER BUDGET")
         return 0 if ok else 1
 
