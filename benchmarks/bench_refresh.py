@@ -81,8 +81,8 @@ def main() -> int:
         ok = all(got[n] <= budget[n] for n in got) and len(report.written) == args.published
 
         # The same preprints as entries zotsync wrote into a .bib, then `bib --upgrade`.
-        with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "store.sqlite3") as store:
-            bib = Path(tmp) / "refs.bib"
+        with tempfile.TemporaryDirectory() as folder, Store(Path(folder) / "store.sqlite3") as store:
+            bib = Path(folder) / "refs.bib"
             papers = [Paper(title=f"Paper {a}", arxiv_id=a, authors=("Ann Lee",), published=when.date())
                       for a in ids]
             apply_merge(plan_merge(papers, read_bib(bib), store), store)
