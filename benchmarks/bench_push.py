@@ -32,8 +32,7 @@ from zotsync.config import load_settings  # noqa: E402
 from zotsync.core.sync_plan import PushOptions  # noqa: E402
 from zotsync.inputs import load_papers  # noqa: E402
 from zotsync.store import Store  # noqa: E402
-from zotsync.sync import open_library, plan_for  # noqa: E402
-from zotsync.sync_apply import apply_plan  # noqa: E402
+from zotsync.sync import open_library, push  # noqa: E402
 
 KEY = "BenchKey0000000000000001"
 
@@ -111,9 +110,8 @@ def run(emu: Connection, url: str, digest_path: Path, store: Store, label: str,
     start = time.perf_counter()
     cpu = time.process_time()
     papers = load_papers([str(digest_path)], as_of=date(2026, 1, 1)).papers
-    library = open_library(settings, store)
-    plan = plan_for(papers, library, "Bench/Run", PushOptions())
-    report = apply_plan(plan, library.target, library.index)
+    report = push(papers, open_library(settings, store, refresh=False), "Bench/Run", PushOptions()).report
+    assert report is not None
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     emu.send("log")

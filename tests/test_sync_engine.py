@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import requests
 
 from servers.zotero_emulator import Fault
@@ -11,8 +12,7 @@ from zotsync.config import load_settings
 from zotsync.core.paper import Paper, Summary
 from zotsync.core.sync_plan import ItemAction, PushOptions
 from zotsync.store import Store
-from zotsync.sync import open_library, plan_for
-from zotsync.sync_apply import apply_plan
+from zotsync.sync import apply_plan, open_library, plan_for
 
 PAPER = Paper(title="A paper", arxiv_id="2506.02013", authors=("Ada Lovelace",),
               summary=Summary("总结", language="zh"), primary_category="cs.LG", categories=("cs.LG",))
@@ -34,7 +34,7 @@ def test_item_changed_in_zotero_after_planning_is_replanned(zotero_emu, tmp_path
                           headers={"Zotero-API-Key": zotero_emu.api_key,
                                    "If-Unmodified-Since-Version": str(version)}, timeout=5)
     assert edit.status_code == 204
-    report = apply_plan(plan, library.target, library.index)
+    report = apply_plan(plan, library)
     assert report.failed == []
     item = zotero_emu.library().item(key)
     assert item["title"] == "Mine, edited"  # the user's change survives (PATCH semantics)
@@ -57,7 +57,7 @@ def test_cancel_between_requests_leaves_whole_papers(zotero_emu, tmp_path: Path)
     plan = plan_for(papers, library, "Target", PushOptions())
     assert len(plan.batches()) == 3
     sent: list[int] = []
-    report = apply_plan(plan, library.target, library.index, on_progress=sent.append,
+    report = apply_plan(plan, library, on_progress=sent.append,
                         should_stop=lambda: len(sent) >= 2)  # progress: initial 0, then batch 1
     assert report.cancelled
     items = zotero_emu.library().items.values()
@@ -65,7 +65,7 @@ def test_cancel_between_requests_leaves_whole_papers(zotero_emu, tmp_path: Path)
     assert len(parents) == 16
     assert {i["parentItem"] for i in items if i["itemType"] != "preprint"} == parents
     assert sum(not r.ok for r in report.results) == 24
-    again = apply_plan(plan_for(papers, library, "Target", PushOptions()), library.target, library.index)
+    again = apply_plan(plan_for(papers, library, "Target", PushOptions()), library)
     assert again.counts()["created"] == 24
     assert len([i for i in zotero_emu.library().items.values() if i["itemType"] == "preprint"]) == 40
 
@@ -88,7 +88,7 @@ def test_a_lost_answer_does_not_pass_off_a_refused_filing_as_done(zotero_emu, tm
                                    "If-Unmodified-Since-Version": str(version)}, timeout=5)
     assert edit.status_code == 204
     zotero_emu.inject(Fault.drop_after_commit("POST", "/items"))
-    report = apply_plan(plan, library.target, library.index)
+    report = apply_plan(plan, library)
     assert report.failed == []
     mine = zotero_emu.library().item(key)
     assert mine["title"] == "Mine, edited" and len(mine["collections"]) == 1  # really filed
@@ -108,7 +108,7 @@ def test_zotero_going_away_mid_push_reports_what_was_written(zotero_emu, tmp_pat
         if count:  # after the first batch: Zotero goes down for good
             zotero_emu.inject(Fault.unavailable("POST", "/items", times=None))
 
-    report = apply_plan(plan, library.target, library.index, on_progress=progress)
+    report = apply_plan(plan, library, on_progress=progress)
     assert report.stopped_by is not None and "unavailable (503)" in report.stopped_by.message
     assert sum(r.ok for r in report.results) == 16 and len(report.failed) == 24
     assert all("not sent" in (r.reason or "") or "unavailable" in (r.reason or "") for r in report.failed)
@@ -116,7 +116,7 @@ def test_zotero_going_away_mid_push_reports_what_was_written(zotero_emu, tmp_pat
 
     zotero_emu.clear_faults()
     again = apply_plan(plan_for(papers, open_library(settings, store), "Target", PushOptions()),
-                       library.target, library.index)
+                       library)
     assert again.failed == [] and again.stopped_by is None
     preprints = [i for i in zotero_emu.library().items.values() if i["itemType"] == "preprint"]
     assert len(preprints) == 40 and len({p["archiveID"] for p in preprints}) == 40
@@ -133,3 +133,42 @@ def test_a_reserved_collection_key_is_forgotten_once_it_exists(zotero_emu, tmp_p
     assert library.index.reserved_collections() == {(None, "Target"): key}
     library.index.refresh(library.target)
     assert library.index.reserved_collections() == {}
+
+
+def test_the_push_session_holds_the_library_lock_from_reading_to_the_last_write(
+        zotero_emu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from contextlib import contextmanager
+
+    from zotsync.sync import Library, push
+
+    opened = open_library(settings_for(zotero_emu), Store(tmp_path / "s.sqlite3"), refresh=False)
+    seen: list[tuple[str, int]] = []
+
+    @contextmanager
+    def lock():  # type: ignore[no-untyped-def]
+        seen.append(("locked", len(zotero_emu.log)))
+        yield
+        seen.append(("unlocked", len(zotero_emu.log)))
+
+    library = Library(opened.target, opened.index, lock)
+    outcome = push([PAPER], library, "A/B", PushOptions())
+    assert outcome.report is not None and outcome.report.failed == []
+    assert outcome.report.counts()["created"] == 1 and outcome.plan.counts()["collections_to_create"] == 2
+    assert seen == [("locked", 0), ("unlocked", len(zotero_emu.log))]
+    assert len(zotero_emu.log) > 0
+    seen.clear()
+    dry = push([PAPER], library, "A/B", PushOptions(), dry_run=True)  # no lock, nothing written
+    assert seen == [] and dry.report is None and dry.plan.papers[0].action is ItemAction.FILED
+
+
+def test_an_empty_library_plans_everything_new_and_takes_no_writes() -> None:
+    from zotsync.errors import ZoteroError
+    from zotsync.sync import empty_library, push
+
+    library = empty_library()
+    outcome = push([PAPER], library, "A/B", PushOptions(), dry_run=True)
+    assert outcome.report is None
+    assert [p.action for p in outcome.plan.papers] == [ItemAction.CREATE]
+    assert [s.name for s in outcome.plan.new_collections] == ["A", "B"]
+    with pytest.raises(ZoteroError, match="^no Zotero library to write to$"):
+        push([PAPER], library, "A/B", PushOptions())

@@ -1,23 +1,44 @@
-"""Library orchestration shared by the CLI and the TUI: papers -> plan -> apply -> report.
+"""The push session and the library reads shared by the CLI and the TUI.
 
-    with push_lock(settings):                      # one push per library at a time
-        library = open_library(settings, store)    # client + refreshed index
-        plan = plan_for(papers, library, "Reading/2025-06", options)
-        report = apply_plan(plan, library.target, library.index)
+One push, whoever starts it (`zotsync push`, the TUI's review screen):
 
-and the way back for `bib --from-zotero`: `collection_papers(library, "A/B")`.
+    library = open_library(settings, store, refresh=False)   # target + index + lock
+    outcome = push(papers, library, "Reading/2025-06", options,
+                   on_plan=..., on_progress=..., should_stop=...)
+
+`push` is the one place that does it all, in this order: take the library's lock, bring
+the index up to date, plan (`plan_for`), then `apply_plan`, the re-plan loop:
+
+    left = writer.apply(plan)            # the papers the library changed under (412)
+    while left:                          # another machine wrote meanwhile
+        refresh the index; plan = replan(plan, left, library); left = writer.apply(plan)
+
+and it reports (`PushOutcome`: the plan, and the `SyncReport` of what happened to each
+paper). A dry run stops after planning, without the lock.
+
+The seam for another kind of library: `Library` is a `LibraryTarget` (zotsync.zotero.api:
+reads and writes in the Web API's JSON, versions, write reports), the local index kept
+in the store, and the lock that keeps two pushes to it apart. The planner, the writer
+(zotsync.sync_apply) and this session ask only that protocol; `open_library` is the one
+place that builds a target (the Web API client). The Zotero desktop app's local API speaks
+the same protocol at another base URL; a target that writes another way (the connector)
+implements `write_items`/`write_collections` over it and answers with `WriteReport`s.
+With no Zotero configured, `empty_library()` is a real library with nothing in it.
+
+And the way back for `bib --from-zotero`: `collection_papers(library, "A/B")`.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from zotsync.config import Settings
-from zotsync.core.library import LibraryItem, name_problem, pinned_key, split_collection_path
+from zotsync.core.library import name_problem, pinned_key, split_collection_path
 from zotsync.core.paper import Paper
 from zotsync.core.sync_plan import (
     ItemAction,
@@ -28,12 +49,12 @@ from zotsync.core.sync_plan import (
     similar_collections,
 )
 from zotsync.core.zotero_paper import find_collection, item_paper, note_tldr
-from zotsync.errors import PushBusy, ZotsyncError
+from zotsync.errors import PushBusy, ZoteroError, ZotsyncError
 from zotsync.keys import choose_keys, pinned_keys
 from zotsync.store import Store
-from zotsync.zotero.api import LibraryTarget, new_object_key
+from zotsync.sync_apply import Applier, SyncReport
+from zotsync.zotero.api import EmptyTarget, LibraryTarget, new_object_key
 from zotsync.zotero.index import LibraryIndex
-from zotsync.zotero.web import ZoteroWeb
 
 try:
     import fcntl
@@ -43,8 +64,12 @@ except ImportError:  # pragma: no cover - Windows
 
 @dataclass
 class Library:
+    """A Zotero library as a push sees it: the target that reads and writes it, the local
+    index of it in the store, and the lock held while pushing to it."""
+
     target: LibraryTarget
     index: LibraryIndex
+    lock: Callable[[], AbstractContextManager[None]] = field(default=nullcontext)
 
 
 def library_id(settings: Settings) -> str:
@@ -108,11 +133,20 @@ def push_lock(settings: Settings) -> Iterator[None]:
 
 
 def open_library(settings: Settings, store: Store, *, refresh: bool = True) -> Library:
+    """The configured Zotero library (Web API), its index refreshed unless `refresh=False`."""
+    from zotsync.zotero.web import ZoteroWeb  # noqa: PLC0415 - pyzotero and httpx load only here
+
     target = ZoteroWeb(settings)
     index = LibraryIndex(store, library_id(settings))
     if refresh:
         index.refresh(target)
-    return Library(target, index)
+    return Library(target, index, lambda: push_lock(settings))
+
+
+def empty_library() -> Library:
+    """A library with nothing in it that takes no writes (its index lives in memory): what
+    `push --dry-run` without credentials plans against."""
+    return Library(EmptyTarget(), LibraryIndex(Store(Path(":memory:")), "empty"))
 
 
 # The item types zotsync creates (their schema decides where the citation key goes).
@@ -127,8 +161,7 @@ def citation_key_types(library: Library) -> frozenset[str]:
     (`/itemTypeFields`, one request per type), then remembered in the store.
     """
     target, index = library.target, library.index
-    server = getattr(target, "settings", None)
-    server_id = getattr(server, "zotero_url", target.library_label)
+    server_id = target.server
     # A run whose only read was a 304 (which the server sends before its version headers)
     # has not heard the schema version: the last one seen stands in. A server upgraded since
     # then gets Extra lines until its next full answer, which Zotero reads as keys too.
@@ -145,12 +178,13 @@ def citation_key_types(library: Library) -> frozenset[str]:
     return frozenset(t for t, fields in asked.items() if "citationKey" in fields)
 
 
-def plan_for(papers: Sequence[Paper], library: Library | None, collection: str,
+def plan_for(papers: Sequence[Paper], library: Library, collection: str,
              options: PushOptions, *, store: Store | None = None) -> Plan:
-    """Plan a push into `collection` ("A/B/C"); missing collections are planned too.
+    """Plan a push into `collection` ("A/B/C") against the library's index as it is;
+    missing collections are planned too.
 
-    With no library (no credentials, `--dry-run`), plans against an empty one. New items
-    get the paper's citation key (`zotsync.keys`): the key `bib` writes for it.
+    New items get the paper's citation key (`zotsync.keys`, from `store`, by default the
+    index's): the key `bib` writes for it.
     """
     path = split_collection_path(collection)
     if not path:
@@ -164,21 +198,83 @@ def plan_for(papers: Sequence[Paper], library: Library | None, collection: str,
         problem = name_problem(tag)
         if problem:
             raise ZotsyncError(f"tag {tag[:60]!r} {problem}", hint="choose a shorter tag")
-    view = library.index if library is not None else _EmptyLibrary()
-    existing = library.index.collections() if library is not None else []
-    reserved_collections = library.index.reserved_collections() if library is not None else {}
-    key, steps = resolve_collection(path, existing, new_object_key, reserved_collections)
-    written = library.index.written_notes() if library is not None else {}
-    reserved = library.index.reserved() if library is not None else {}
-    store = store or (library.index.store if library is not None else None)
-    keys = choose_keys(papers, store, index=library.index if library is not None else None) if (
-        store is not None) else {}
-    plan = plan_push(papers, view, key, options=options, new_key=new_object_key,
-                     written_notes=written, reserved=reserved, collection_path=path,
-                     new_collections=steps, citation_keys=keys)
-    if library is not None and any(p.action is ItemAction.CREATE for p in plan.papers):
+    keys = choose_keys(papers, store or library.index.store, index=library.index)
+    plan = _plan(papers, library, tuple(path), options, keys)
+    if any(p.action is ItemAction.CREATE for p in plan.papers):
         plan = replace(plan, options=replace(options, citation_key_types=citation_key_types(library)))
-    return replace(plan, warnings=tuple(similar_collections(steps, existing)))
+    return replace(plan, warnings=tuple(similar_collections(plan.new_collections,
+                                                            library.index.collections())))
+
+
+def replan(plan: Plan, papers: Sequence[Paper], library: Library) -> Plan:
+    """`papers` of `plan` planned again against the (refreshed) index: same collection,
+    options and citation keys; collections created meanwhile are found, not made again."""
+    keys = {p.paper.identity: p.citation_key for p in plan.papers if p.citation_key}
+    return _plan(papers, library, plan.collection_path, plan.options, keys)
+
+
+def _plan(papers: Sequence[Paper], library: Library, path: Sequence[str], options: PushOptions,
+          keys: dict[str, str]) -> Plan:
+    index = library.index
+    key, steps = resolve_collection(path, index.collections(), new_object_key, index.reserved_collections())
+    return plan_push(papers, index, key, options=options, new_key=new_object_key,
+                     written_notes=index.written_notes(), reserved=index.reserved(),
+                     collection_path=path, new_collections=steps, citation_keys=keys)
+
+
+def apply_plan(plan: Plan, library: Library, *, on_progress: Callable[[int], None] | None = None,
+               should_stop: Callable[[], bool] | None = None) -> SyncReport:
+    """Write the plan, re-planning what is left each time the library changes under it.
+
+    The re-plan loop: the writer applies a plan and hands back the papers a 412 (another
+    machine wrote) kept back; the index is refreshed incrementally, those papers planned
+    again (what the other machine created is now filed), and applied; up to MAX_REPLANS
+    times. A Zotero error after the first plan's collections exist (network down, rate
+    limits outlasted) ends the push early: the papers written so far are reported as done,
+    the rest as failed, and `stopped_by` holds the error. Raises ZoteroError only when the
+    collections cannot be created.
+    """
+    writer = Applier(library.target, library.index, on_progress=on_progress, should_stop=should_stop)
+    left = writer.apply(plan)
+    while left:
+        try:
+            writer.count_replan()
+            writer.refresh()
+            plan = replan(plan, [p.paper for p in left], library)
+        except ZoteroError as error:
+            if not writer.started:
+                raise
+            writer.stop(error, left)
+            break
+        left = writer.apply(plan)
+    return writer.finish()
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    plan: Plan  # as planned under the lock (`report.plan`: as finally applied, after re-plans)
+    report: SyncReport | None  # None for a dry run
+
+
+def push(papers: Sequence[Paper], library: Library, collection: str, options: PushOptions, *,
+         dry_run: bool = False, store: Store | None = None,
+         on_plan: Callable[[Plan], None] | None = None,
+         on_progress: Callable[[int], None] | None = None,
+         should_stop: Callable[[], bool] | None = None) -> PushOutcome:
+    """One push: lock the library, refresh its index, plan, apply (re-planning on 412),
+    report. `on_plan` sees the plan before anything is written; `on_progress` gets the
+    number of papers done since its last call; `should_stop` is asked before each request.
+    A dry run plans (against the refreshed index) without the lock and writes nothing.
+    """
+    with nullcontext() if dry_run else library.lock():  # from reading the library to the last write
+        library.index.refresh(library.target)
+        plan = plan_for(papers, library, collection, options, store=store)
+        if on_plan is not None:
+            on_plan(plan)
+        if dry_run:
+            return PushOutcome(plan, None)
+        return PushOutcome(plan, apply_plan(plan, library, on_progress=on_progress,
+                                            should_stop=should_stop))
 
 
 def collection_papers(library: Library, collection: str, *, with_tldr: bool = False) -> list[Paper]:
@@ -246,7 +342,7 @@ def library_keys(settings: Settings, store: Store,
     age = index.age()
     if age is None or age > FRESH_SECONDS:
         try:
-            target = ZoteroWeb(settings)
+            target = open_library(settings, store, refresh=False).target
             try:
                 index.refresh(target)
             finally:
@@ -257,13 +353,3 @@ def library_keys(settings: Settings, store: Store,
     if index.version is None:
         return {}, warning
     return pinned_keys(papers, index), warning
-
-
-class _EmptyLibrary:
-    """What `--dry-run` without credentials plans against."""
-
-    def candidates(self, paper: Paper) -> list[LibraryItem]:
-        return []
-
-    def children(self, key: str) -> list[LibraryItem]:
-        return []

@@ -1,4 +1,10 @@
-"""Apply a push plan to a library, exactly once whatever happens. The `apply` edge.
+"""Write a push plan to a library, exactly once whatever happens. The `apply` edge.
+
+`Applier` is one push's writer: `apply(plan)` sends the plan's requests and returns the
+papers that must be planned again because the library changed under them (412); the
+loop that re-plans them and applies again is `zotsync.sync.apply_plan`. The writer
+keeps what lasts across re-plans: the report, the library version the writes are made
+against, the notes an earlier attempt created.
 
 Every new object has a client-generated key and `version: 0`, so sending it twice
 can never make two: the second attempt is refused (412) for an existing key, which
@@ -6,17 +12,20 @@ is confirmed by reading the keys back. A batch resent after a dropped connection
 keeps its write token; "write token already used" means the first attempt was
 applied, which is confirmed the same way. Transient per-object failures (500, a
 locked library) are retried once; a stale version (412 on an existing item) makes
-the index refresh and those papers be planned again; anything else is reported
-with the server's reason. A crash between batches loses nothing: the next run's
-index refresh sees what was written and plans only the rest.
+those papers be planned again; anything else is reported with the server's reason.
+A crash between batches loses nothing: the next run's index refresh sees what was
+written and plans only the rest.
 
 Two machines (two stores) pushing into one library stay exactly-once through the
 library's own optimistic concurrency, as Zotero's sync client does: every write
 request carries `If-Unmodified-Since-Version` = the library version the plan was made
 against (then the version our last write left). If anyone else wrote in between, the
-server refuses the whole request (412) before writing anything; the index is then
-refreshed incrementally (`since=`), what is left is planned again (papers the other
-machine created are now filed, not created), and the push goes on.
+server refuses the whole request (412) before writing anything; `apply` hands back
+what is left, the index is refreshed incrementally (`since=`), that is planned again
+(papers the other machine created are now filed, not created), and the push goes on.
+
+The writer asks only the `LibraryTarget` protocol (zotsync.zotero.api) of the library,
+and keeps the local index (zotsync.zotero.index) in step with what it wrote.
 """
 
 from __future__ import annotations
@@ -35,14 +44,12 @@ from zotsync.core.sync_plan import (
     PaperPlan,
     Plan,
     ReservedKeys,
-    plan_push,
-    resolve_collection,
     written_hash,
 )
 from zotsync.core.zotero_item import note_text
 from zotsync.errors import ZoteroError
 from zotsync.keys import remember_keys
-from zotsync.zotero.api import LibraryChanged, LibraryTarget, WriteReport, WriteTokenUsed, new_object_key
+from zotsync.zotero.api import LibraryChanged, LibraryTarget, WriteReport, WriteTokenUsed
 from zotsync.zotero.index import LibraryIndex
 
 CANCELLED = "cancelled before sending"  # the reason of papers a cancel kept back
@@ -130,34 +137,34 @@ def permanent(reason: str | None) -> bool:
 
 
 class Applier:
-    def __init__(self, plan: Plan, target: LibraryTarget, index: LibraryIndex, *,
+    """One push's writer (see the module docstring); `apply` once per plan."""
+
+    def __init__(self, target: LibraryTarget, index: LibraryIndex, *,
                  on_progress: Callable[[int], None] | None = None,
                  should_stop: Callable[[], bool] | None = None) -> None:
-        self.plan = plan
         self.target = target
         self.index = index
         self.on_progress = on_progress or (lambda _n: None)
         self.should_stop = should_stop or (lambda: False)
         self.report = SyncReport()
+        self.plan: Plan | None = None  # the plan being applied
         # The library version the plan reflects: every write says so
         # (If-Unmodified-Since-Version). None: unknown (an answer was lost), re-read first.
         self.known: int | None = index.version
         self.notes_done: set[str] = set()  # item keys whose note an earlier attempt created
+        # Until the first plan's collections exist, an error is raised (nothing of the push
+        # happened); after, it stops the push and the papers not written are reported failed.
+        self.started = False
+
+    @property
+    def _plan(self) -> Plan:
+        assert self.plan is not None
+        return self.plan
 
     # -- collections -------------------------------------------------------------------
 
-    def _create_collections(self) -> None:
-        while self.plan.new_collections:
-            try:
-                self._send_collections()
-                return
-            except LibraryChanged:
-                self._count_replan()
-                self._refresh()
-                self.plan = self._planned([p.paper for p in self.plan.papers])
-
     def _send_collections(self) -> None:
-        steps = self.plan.new_collections
+        steps = self._plan.new_collections
         payload = [step.payload() for step in steps]
         pending = [(f"collection:{s.parent or ''}/{s.name}", ReservedKeys(s.key, "", "")) for s in steps]
         self.index.reserve(pending)
@@ -184,38 +191,29 @@ class Applier:
         self.index.record_collections(
             [{"key": s.key, "version": 0, "data": {"name": s.name, "parentCollection": s.parent}}
              for s in steps])
-        self.plan = replace(self.plan, new_collections=())
+        self.plan = replace(self._plan, new_collections=())
 
     # -- optimistic concurrency ----------------------------------------------------------
 
     def _since(self) -> int:
         if self.known is None:  # an answer was lost: its version is unknown
-            self._refresh()
+            self.refresh()
         assert self.known is not None
         return self.known
 
-    def _refresh(self) -> None:
+    def refresh(self) -> None:
         """Bring the index up to date (incrementally) and take its version as known."""
         self.index.refresh(self.target)
         self.known = self.index.version
 
-    def _count_replan(self) -> None:
+    def count_replan(self) -> None:
+        """Count one change of the library under the push; too many end it."""
         self.report.replans += 1
         if self.report.replans > MAX_REPLANS:
             raise ZoteroError(f"{self.target.library_label} kept changing while pushing "
                               f"({MAX_REPLANS} times)",
                               hint="another push or sync is writing to it; run again when it is done "
                                    "(nothing is duplicated)")
-
-    def _planned(self, papers: Sequence[Paper]) -> Plan:
-        """A plan for `papers` against the (refreshed) index, collections included."""
-        key, steps = resolve_collection(self.plan.collection_path, self.index.collections(), new_object_key,
-                                        self.index.reserved_collections())
-        return plan_push(papers, self.index, key, options=self.plan.options, new_key=new_object_key,
-                         written_notes=self.index.written_notes(), reserved=self.index.reserved(),
-                         collection_path=self.plan.collection_path, new_collections=steps,
-                         citation_keys={p.paper.identity: p.citation_key for p in self.plan.papers
-                                        if p.citation_key})
 
     # -- items -------------------------------------------------------------------------
 
@@ -261,14 +259,14 @@ class Applier:
             return True
         data = found.get("data", found)
         if "collections" in sent:
-            return self.plan.collection_key in (data.get("collections") or [])
+            return self._plan.collection_key in (data.get("collections") or [])
         if "note" in sent:
             return note_text(str(data.get("note") or "")) == note_text(str(sent["note"]))
         return False
 
     def _write_batch(self, papers: Sequence[PaperPlan]) -> None:
         sent = [_Sent(p, obj) for p in papers
-                for obj in p.objects(self.plan.collection_key, self.plan.options)]
+                for obj in p.objects(self._plan.collection_key, self._plan.options)]
         self.index.reserve(
             (p.paper.identity, ReservedKeys(p.item_key, p.note_key or "", p.attachment_key or ""))
             for p in papers if p.action is ItemAction.CREATE or p.note is NoteAction.CREATE)
@@ -345,16 +343,33 @@ class Applier:
     def _report_unwritten(self, papers: Sequence[PaperPlan]) -> None:
         """Papers that need no write (in the collection already, skipped): done."""
         self.report.results.extend(PaperResult(self._as_done(p)) for p in papers
-                                   if not p.objects(self.plan.collection_key, self.plan.options))
+                                   if not p.objects(self._plan.collection_key, self._plan.options))
 
-    def run(self) -> SyncReport:
-        try:
-            self._create_collections()
-        finally:
-            self.report.plan = self.plan
-        self._report_unwritten(self.plan.papers)
-        self.on_progress(len(self.report.results))
-        queue = deque(self.plan.batches())
+    def apply(self, plan: Plan) -> list[PaperPlan]:
+        """Write `plan`; return the papers to plan again because the library changed
+        under them (a 412: nothing of theirs is unaccounted for), [] when it is done.
+
+        A Zotero error ends the push: the papers not written are reported failed and
+        `report.stopped_by` holds it; raised instead while the first plan's collections
+        are being created (then nothing was written)."""
+        self.plan = self.report.plan = plan
+        if plan.new_collections:
+            try:
+                self._send_collections()
+            except LibraryChanged:
+                return list(plan.papers)  # nothing written: all of it again
+            except ZoteroError as error:
+                if not self.started:
+                    raise
+                self.stop(error, plan.papers)
+                return []
+            finally:
+                self.report.plan = self.plan
+        self.started = True
+        self._report_unwritten(self._plan.papers)
+        self.on_progress(sum(not p.objects(self._plan.collection_key, self._plan.options)
+                             for p in self._plan.papers))
+        queue = deque(self._plan.batches())
         while queue:
             batch = queue.popleft()
             if self.should_stop():
@@ -368,30 +383,24 @@ class Applier:
             try:
                 self._write_batch(batch)
             except (_Replan, LibraryChanged) as changed:
-                # The library moved (another machine pushed): re-read what changed and
-                # plan again what is left; papers now found are filed, not created.
+                # The library moved (another machine pushed): what is left is planned
+                # again; papers now found are filed, not created.
                 again = changed.papers if isinstance(changed, _Replan) else batch
                 self.on_progress(len(batch) - len(again))
-                rest = again + [p for b in queue for p in b]
-                try:
-                    self._count_replan()
-                    self._refresh()
-                    self.plan = self._planned([p.paper for p in rest])
-                    self._create_collections()  # only if the collection vanished meanwhile
-                except ZoteroError as error:
-                    self.report.stopped_by = error
-                    self._fail_unreported(rest, error.message)
-                    break
-                self._report_unwritten(self.plan.papers)
-                self.on_progress(sum(not p.objects(self.plan.collection_key, self.plan.options)
-                                     for p in self.plan.papers))
-                queue = deque(self.plan.batches())
-                continue
+                return again + [p for b in queue for p in b]
             except ZoteroError as error:  # the library cannot be written now: report, stop
                 self.report.stopped_by = error
                 self._fail_unreported(batch, error.message)
             self.on_progress(len(batch))
-        self.report.plan = self.plan
+        return []
+
+    def stop(self, error: ZoteroError, papers: Sequence[PaperPlan]) -> None:
+        """End the push on `error`: `papers` not reported yet failed with its message."""
+        self.report.stopped_by = error
+        self._fail_unreported(papers, error.message)
+
+    def finish(self) -> SyncReport:
+        """The report, once the last plan is applied."""
         if any(r.plan.writes for r in self.report.results) and self.report.stopped_by is None:
             # Catch the index up with what was just written (our own objects come back
             # with the versions already recorded, so this costs no item fetches), so
@@ -411,13 +420,3 @@ class Applier:
 def interruption_line(written: int | str, total: int) -> str:
     """What a push cut short by the user says, in the CLI and the TUI alike."""
     return f"push interrupted: {written} of {total} papers written; run again to finish"
-
-
-def apply_plan(plan: Plan, target: LibraryTarget, index: LibraryIndex, *,
-               on_progress: Callable[[int], None] | None = None,
-               should_stop: Callable[[], bool] | None = None) -> SyncReport:
-    """Write the plan; returns what happened to each paper. A Zotero error after the
-    first batch (network down, rate limits outlasted) ends the push early: the papers
-    written so far are reported as done, the rest as failed, and `stopped_by` holds the
-    error. Raises ZoteroError only when the collections cannot be created."""
-    return Applier(plan, target, index, on_progress=on_progress, should_stop=should_stop).run()

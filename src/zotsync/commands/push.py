@@ -6,7 +6,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import click
@@ -31,8 +31,9 @@ from zotsync.core.sync_plan import ItemAction, NoteAction, PaperPlan, Plan, Push
 from zotsync.errors import SyncFailed, ZotsyncError
 from zotsync.inputs import load_papers
 from zotsync.summaries import attach_summaries, require_llm
-from zotsync.sync import Library, open_library, plan_for, push_lock
-from zotsync.sync_apply import SyncReport, apply_plan, interruption_line, permanent
+from zotsync.sync import empty_library, open_library
+from zotsync.sync import push as push_papers
+from zotsync.sync_apply import SyncReport, interruption_line, permanent
 
 _ACTION_TEXT = {
     ItemAction.CREATE: "create",
@@ -121,15 +122,32 @@ def _ctrl_c_finishes_the_batch() -> Iterator[Callable[[], bool]]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _apply_with_progress(plan: Plan, library: Library, should_stop: Callable[[], bool]) -> SyncReport:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn  # noqa: PLC0415
+class _Writing:
+    """What the terminal shows and hears once the plan is made: the progress bar on stderr
+    (a terminal only) when the plan writes, and Ctrl-C finishing the batch in flight."""
 
-    total = len(plan.papers)
-    with Progress(TextColumn("pushing"), BarColumn(), MofNCompleteColumn(), transient=True,
-                  disable=not sys.stderr.isatty(), console=_stderr_console()) as progress:
-        task = progress.add_task("push", total=total)
-        return apply_plan(plan, library.target, library.index,
-                          on_progress=lambda n: progress.advance(task, n), should_stop=should_stop)
+    def __init__(self, stack: ExitStack) -> None:
+        self.stack = stack
+        self._advance: Callable[[int], None] = lambda _n: None
+        self._interrupted: Callable[[], bool] = lambda: False
+
+    def advance(self, count: int) -> None:
+        self._advance(count)
+
+    def should_stop(self) -> bool:
+        return self._interrupted()
+
+    def start(self, plan: Plan) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn  # noqa: PLC0415
+
+        self._interrupted = self.stack.enter_context(_ctrl_c_finishes_the_batch())
+        if not plan.writes:
+            return
+        progress = self.stack.enter_context(
+            Progress(TextColumn("pushing"), BarColumn(), MofNCompleteColumn(), transient=True,
+                     disable=not sys.stderr.isatty(), console=_stderr_console()))
+        task = progress.add_task("push", total=len(plan.papers))
+        self._advance = lambda n: progress.advance(task, n)
 
 
 def _stderr_console() -> Any:
@@ -219,13 +237,23 @@ def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple
     papers = attach_summaries(papers, settings, run.store)  # also those `zotsync summarize` wrote
     if summarize and dry_run:
         note("dry run: no summaries generated (the plan shows the notes of summaries stored before)")
-    if dry_run:
-        library = open_library(settings, run.store) if has_credentials else None
-        if library is None:
-            note("no Zotero credentials: planning against an empty library (run `zotsync login`)")
-        plan = plan_for(papers, library, collection, options, store=run.store)
-        for warning in plan.warnings:
-            note(f"warning: {warning}")
+    library = open_library(settings, run.store, refresh=False) if has_credentials else empty_library()
+    if not has_credentials:
+        note("no Zotero credentials: planning against an empty library (run `zotsync login`)")
+    with ExitStack() as stack:
+        writing = _Writing(stack)
+
+        def planned(plan: Plan) -> None:
+            for warning in plan.warnings:
+                note(f"warning: {warning}")
+            if not dry_run:
+                writing.start(plan)
+
+        outcome = push_papers(papers, library, collection, options, dry_run=dry_run, store=run.store,
+                              on_plan=planned, on_progress=writing.advance,
+                              should_stop=writing.should_stop)
+    plan, report = outcome.plan, outcome.report
+    if report is None:
         if as_json:
             emit_json({"dry_run": True, "plan": plan_json(plan)})
         else:
@@ -235,14 +263,6 @@ def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple
              f"{counts['note_create']}, update {counts['note_update']}; "
              f"{plan_json(plan)['write_requests']} write requests (dry run: nothing written)")
         return
-    with push_lock(settings):  # from reading the library to the last write
-        library = open_library(settings, run.store)
-        plan = plan_for(papers, library, collection, options)
-        for warning in plan.warnings:
-            note(f"warning: {warning}")
-        with _ctrl_c_finishes_the_batch() as interrupted:
-            report = _apply_with_progress(plan, library, interrupted) if plan.writes else apply_plan(
-                plan, library.target, library.index)
     note(summary_line(report))
     if report.cancelled:
         note(interruption_line(report.written, len(report.results)))

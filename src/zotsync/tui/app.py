@@ -36,8 +36,9 @@ from zotsync.inputs import load_papers
 from zotsync.readers import ReaderWarning
 from zotsync.store import Store
 from zotsync.summaries import attach_summaries
-from zotsync.sync import Library, library_id, open_library, plan_for, push_lock
-from zotsync.sync_apply import SyncReport, apply_plan, interruption_line
+from zotsync.sync import Library, library_id, open_library, plan_for
+from zotsync.sync import push as push_papers
+from zotsync.sync_apply import SyncReport, interruption_line
 from zotsync.tui.bibexport import ExportRequest, export_bib, summary
 from zotsync.tui.messages import (
     EnrichDone,
@@ -486,9 +487,11 @@ class ZotsyncApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="zotero")
     def _plan(self, papers: list[Paper], path: str) -> None:
+        library = self.library
+        assert library is not None  # pushing waits for the library (_zotero_ready)
         try:
             with self._zotero_lock:
-                plan = plan_for(papers, self.library, path, self.push_options)
+                plan = plan_for(papers, library, path, self.push_options)
         except Exception as error:
             self.post_message(PlanFailed(failure_of(error)))
             return
@@ -533,15 +536,15 @@ class ZotsyncApp(App[None]):
             self.post_message(PushProgress(count))
 
         try:
-            with self._zotero_lock, push_lock(self.settings):
+            with self._zotero_lock:
                 # The library may have changed since the review (another zotsync, the
-                # user in Zotero): catch up and plan again under the lock, then write.
-                library.index.refresh(library.target)
-                plan = plan_for([p.paper for p in plan.papers], library,
-                                join_collection_path(plan.collection_path), plan.options)
-                report = apply_plan(plan, library.target, library.index,
-                                    on_progress=progress,
-                                    should_stop=self._cancel.is_set)
+                # user in Zotero): the push session catches up and plans again under
+                # the library's lock, then writes.
+                outcome = push_papers([p.paper for p in plan.papers], library,
+                                      join_collection_path(plan.collection_path), plan.options,
+                                      on_progress=progress, should_stop=self._cancel.is_set)
+                plan, report = outcome.plan, outcome.report
+                assert report is not None
                 self.push_report = report
                 recent = RecentTargets(self.store, library_id(self.settings))
                 if any(r.ok for r in report.results):

@@ -1,8 +1,9 @@
-"""The small interface the sync engine needs from a Zotero library.
+"""The small interface the sync engine needs from a Zotero library: `LibraryTarget`.
 
 `ZoteroWeb` (zotsync.zotero.web) implements it over the Web API; the Zotero desktop
 local API (`/api/` on port 23119, same protocol since Zotero 10) can implement it too
-without the planner or the engine changing.
+without the planner or the engine changing (see zotsync.sync, where targets plug in).
+`EmptyTarget` is a library with nothing in it that takes no writes.
 """
 
 from __future__ import annotations
@@ -71,7 +72,12 @@ class LibraryTarget(Protocol):
     """What the engine asks of a library. All methods raise ZoteroError on failure."""
 
     library_label: str  # "user library 123" / "group library 42", for messages
+    server: str  # the server's base URL: what its schema is remembered under
     schema_version: int | None  # the server's Zotero-Schema-Version, once it answered
+
+    def close(self) -> None:
+        """Let go of connections (the target is not used again)."""
+        ...
 
     def item_versions(self, since: int) -> Versioned | None:
         """`{key: version}` of items changed after `since`; None when nothing changed."""
@@ -105,3 +111,44 @@ class LibraryTarget(Protocol):
     def write_collections(self, objects: Sequence[Mapping[str, Any]], *,
                           since: int | None = None) -> WriteReport: ...
 
+
+
+class EmptyTarget:
+    """A library with nothing in it that takes no writes: what a push plans against when
+    no Zotero library is configured (`--dry-run`). Its schema is the current one (every
+    item type has `citationKey`)."""
+
+    library_label = "an empty library"
+    server = "empty:"
+    schema_version: int | None = None
+
+    def close(self) -> None:
+        pass
+
+    def item_versions(self, since: int) -> Versioned | None:
+        return None
+
+    def all_items(self) -> Iterator[Versioned]:
+        yield from ()
+
+    def items_by_key(self, keys: Sequence[str]) -> list[dict[str, Any]]:
+        return []
+
+    def collection_items(self, collection_key: str) -> Iterator[Versioned]:
+        yield from ()
+
+    def deleted(self, since: int) -> Versioned:
+        return Versioned({}, 0)
+
+    def item_type_fields(self, item_type: str) -> frozenset[str]:
+        return frozenset({"title", "citationKey"})
+
+    def all_collections(self) -> Versioned:
+        return Versioned([], 0)
+
+    def write_items(self, objects: Sequence[Mapping[str, Any]], *, since: int | None = None) -> WriteReport:
+        raise ZoteroError("no Zotero library to write to", hint="run `zotsync login`")
+
+    def write_collections(self, objects: Sequence[Mapping[str, Any]], *,
+                          since: int | None = None) -> WriteReport:
+        raise ZoteroError("no Zotero library to write to", hint="run `zotsync login`")

@@ -107,6 +107,7 @@ class ZoteroWeb:
         self.library_type = settings.library_type
         self.library_label = f"{settings.library_type} library {settings.library_id}"
         self.prefix = settings.library_prefix
+        self.server = settings.zotero_url
         self._sleep = sleep
         client = httpx2.Client(follow_redirects=True, timeout=settings.zotero_timeout,
                                transport=_DeadlineTransport())
