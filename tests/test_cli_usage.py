@@ -13,7 +13,8 @@ DIGEST = str(Path(__file__).parent / "data" / "arxiv-daily-digest.md")
 @pytest.mark.parametrize(("args", "message"), [
     (["nosuch"], "No such command 'nosuch'. (see `zotsync --help`)"),
     (["missing.md"], "missing.md: no such file (nor a command) (see `zotsync --help`)"),
-    (["push", DIGEST], "Missing option '--collection' / '-c'. (see `zotsync push --help`)"),
+    (["push", DIGEST], "Missing option '--collection' / '-c' (or set push.collection in the config "
+                       "file) (see `zotsync push --help`)"),
     (["push"], "Missing argument 'FILES...'. (see `zotsync push --help`)"),
     (["parse", "--as-of", "yesterday", DIGEST], "'yesterday' does not match the format '%Y-%m-%d'"),
     (["bib", DIGEST, "-o", "{tmp}"], "is a directory. (see `zotsync bib --help`)"),

@@ -167,6 +167,40 @@ def _size(value: Any) -> int:
     return number
 
 
+def _style(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text not in {"bibtex", "biblatex"}:
+        raise ValueError("must be 'bibtex' or 'biblatex'")
+    return text
+
+
+def _key_format(value: Any) -> str:
+    from zotsync.core.citekeys import KeyFormatError, parse_key_format  # noqa: PLC0415
+
+    text = str(value).strip()
+    try:
+        parse_key_format(text)
+    except KeyFormatError as exc:
+        raise ValueError(str(exc)) from None
+    return text
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    """A TOML list of tags, or one string of comma-separated tags (environment)."""
+    items = value if isinstance(value, list) else str(value).split(",")
+    tags = tuple(t for t in (str(item).strip() for item in items) if t)
+    if any(len(t) > 255 for t in tags):
+        raise ValueError("a tag is longer than 255 characters")
+    return tags
+
+
+def _collection(value: Any) -> str:
+    text = str(value).strip()
+    if not text.strip("/"):
+        raise ValueError('must be a collection path such as "Reading/2025-06"')
+    return text
+
+
 def _path(value: Any) -> Path:
     return Path(str(value)).expanduser()
 
@@ -218,6 +252,18 @@ SETTINGS: tuple[Setting, ...] = (
             "attach a linked URL to the arXiv PDF when pushing"),
     Setting("push_summarize", "push", "summarize", ("ZOTSYNC_PUSH_SUMMARIZE",), _bool, False,
             "generate missing TL;DRs with the [llm] model before pushing (as `push --summarize`)"),
+    Setting("push_collection", "push", "collection", ("ZOTSYNC_PUSH_COLLECTION",), _collection, None,
+            "the collection push files into when no -c is given (and the TUI picker's first choice)"),
+    Setting("push_tags", "push", "tags", ("ZOTSYNC_PUSH_TAGS",), _tags, (),
+            "tags every push adds to new items, besides --tag (a list; comma-separated in the environment)"),
+    Setting("bib_style", "bib", "style", ("ZOTSYNC_BIB_STYLE",), _style, "bibtex",
+            "bib's default --style: bibtex or biblatex"),
+    Setting("bib_key_format", "bib", "key_format", ("ZOTSYNC_BIB_KEY_FORMAT",), _key_format,
+            "{auth}{year}{title}", "bib's default --key-format (docs/bibtex.md)"),
+    Setting("bib_abstract", "bib", "abstract", ("ZOTSYNC_BIB_ABSTRACT",), _bool, False,
+            "bib writes the abstract field by default (--abstract)"),
+    Setting("bib_tldr", "bib", "tldr", ("ZOTSYNC_BIB_TLDR",), _bool, False,
+            "bib writes the TL;DR as annote by default (--tldr)"),
     Setting("llm_url", "llm", "url", ("ZOTSYNC_LLM_URL",), _url, None,
             "OpenAI-compatible API base URL (requests go to {url}/chat/completions); see "
             "docs/summaries.md"),
@@ -257,6 +303,12 @@ class Settings:
     input_max_size: int = DEFAULT_MAX_SIZE
     pdf_link: bool = True
     push_summarize: bool = False
+    push_collection: str | None = None
+    push_tags: tuple[str, ...] = ()
+    bib_style: str = "bibtex"
+    bib_key_format: str = "{auth}{year}{title}"
+    bib_abstract: bool = False
+    bib_tldr: bool = False
     llm_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = field(default=None, repr=False)
@@ -284,6 +336,8 @@ class Settings:
                 value = "<set>"
             elif isinstance(value, Path):
                 value = str(value)
+            elif isinstance(value, tuple):
+                value = list(value)
             shown[spec.name] = {"value": value, "from": self.origins.get(spec.name, "default")}
         return shown
 

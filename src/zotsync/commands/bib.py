@@ -32,7 +32,9 @@ from zotsync.summaries import attach_summaries
 from zotsync.sync import collection_papers_and_keys, library_keys, open_library
 
 
-def _key_format(ctx: click.Context, param: click.Parameter, value: str) -> KeyFormat:
+def _key_format(ctx: click.Context, param: click.Parameter, value: str | None) -> KeyFormat | None:
+    if value is None:  # bib.key_format, else the default (resolved with the settings)
+        return None
     try:
         return parse_key_format(value)
     except KeyFormatError as error:
@@ -197,15 +199,17 @@ def run_upgrade(run: RunContext, output: Path, *, dry_run: bool, as_json: bool) 
               help="The .bib file to create or merge into (existing entries are never changed, "
                    "but by --upgrade).")
 @select_option("Only these papers: arXiv IDs (any spelling) or DOIs, comma-separated.")
-@click.option("--style", type=click.Choice(["bibtex", "biblatex"]), default="bibtex", show_default=True,
-              help="bibtex: @misc for bibtex + plain.bst and friends; biblatex: @online for biber.")
-@click.option("--key-format", "key_format", default=DEFAULT_KEY_FORMAT, show_default=True,
-              callback=_key_format, help="Citation key template, see docs/bibtex.md.")
-@click.option("--abstract/--no-abstract", default=False, show_default=True,
-              help="Include the abstract (styles do not print it).")
-@click.option("--tldr/--no-tldr", default=False, show_default=True,
+@click.option("--style", type=click.Choice(["bibtex", "biblatex"]), default=None,
+              help="bibtex: @misc for bibtex + plain.bst and friends; biblatex: @online for biber "
+                   "[default: bib.style, bibtex].")
+@click.option("--key-format", "key_format", default=None, callback=_key_format,
+              help=f"Citation key template, see docs/bibtex.md "
+                   f"[default: bib.key_format, {DEFAULT_KEY_FORMAT}].")
+@click.option("--abstract/--no-abstract", default=None,
+              help="Include the abstract (styles do not print it) [default: bib.abstract, off].")
+@click.option("--tldr/--no-tldr", default=None,
               help="Keep the digest's TL;DR in `annote` (not printed by plain.bst or biblatex's "
-                   "standard styles).")
+                   "standard styles) [default: bib.tldr, off].")
 @click.option("--dry-run", is_flag=True, help="Show what would be added (or upgraded); write nothing.")
 @click.option("--upgrade", is_flag=True,
               help="Turn the preprint entries zotsync wrote into -o (and you have not edited) into their "
@@ -224,9 +228,10 @@ def run_upgrade(run: RunContext, output: Path, *, dry_run: bool, as_json: bool) 
 @as_of_option
 @json_option
 @pass_run
-def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str, ...], style: str,
-        key_format: KeyFormat, abstract: bool, tldr: bool, dry_run: bool, upgrade: bool, from_zotero: bool,
-        collection: str | None, rename_map_file: Path | None, enrich: bool, offline: bool,
+def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str, ...], style: str | None,
+        key_format: KeyFormat | None, abstract: bool | None, tldr: bool | None, dry_run: bool,
+        upgrade: bool, from_zotero: bool, collection: str | None, rename_map_file: Path | None,
+        enrich: bool, offline: bool,
         fmt: str | None, as_of: Any, as_json: bool) -> None:
     """Write the papers of digests as BibTeX entries into a .bib file.
 
@@ -246,6 +251,11 @@ def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str
       zotsync bib digest.md -o refs.bib --style biblatex --select 2506.02013 --dry-run
       zotsync bib --upgrade -o refs.bib --dry-run
     """
+    settings = run.settings  # [bib] holds the defaults of the four format flags
+    style = style or settings.bib_style
+    key_format = key_format or parse_key_format(settings.bib_key_format)
+    abstract = settings.bib_abstract if abstract is None else abstract
+    tldr = settings.bib_tldr if tldr is None else tldr
     if str(output) == "-":
         raise click.BadParameter("needs a .bib file to create or merge into (to see the entries "
                                  "without writing, use --dry-run --json)", param_hint="-o")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 
 from zotsync.commands.common import RunContext, emit_json, json_option, pass_run
@@ -28,6 +30,8 @@ def config_command(run: RunContext, as_json: bool) -> None:
             value = "true" if value else "false"
         elif value is None and (spec.section, spec.key) == ("store", "dir"):
             value = f"{run.settings.store_path.parent}    (the default folder)"
+        elif isinstance(value, tuple | list):  # a TOML array
+            value = "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in value) + "]"
         elif value is None:
             value = ""
         envs = "/".join(spec.env)

@@ -169,10 +169,12 @@ def _report_json(plan: Plan, report: SyncReport) -> dict[str, Any]:
 
 @click.command()
 @files_argument
-@click.option("--collection", "-c", required=True, metavar='"A/B/C"',
-              help="Target collection path; missing collections are created (nested).")
+@click.option("--collection", "-c", default=None, metavar='"A/B/C"',
+              help="Target collection path; missing collections are created (nested) "
+                   "[default: push.collection].")
 @select_option("Only these papers (arXiv IDs in any spelling, or DOIs). Repeatable.")
-@click.option("--tag", "tags", multiple=True, metavar="T", help="Add this tag to new items. Repeatable.")
+@click.option("--tag", "tags", multiple=True, metavar="T",
+              help="Add this tag to new items (besides push.tags). Repeatable.")
 @click.option("--notes/--no-notes", default=True, show_default=True,
               help="Attach the digest's TL;DR and sections as a child note.")
 @click.option("--pdf-link/--no-pdf-link", default=None,
@@ -189,7 +191,7 @@ def _report_json(plan: Plan, report: SyncReport) -> dict[str, Any]:
 @as_of_option
 @json_option
 @pass_run
-def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple[str, ...],
+def push(run: RunContext, files: tuple[str, ...], collection: str | None, select: tuple[str, ...],
          tags: tuple[str, ...], notes: bool, pdf_link: bool | None, if_exists: str, dry_run: bool,
          summarize: bool | None, enrich: bool, offline: bool, fmt: str | None, as_of: Any,
          as_json: bool) -> None:
@@ -210,6 +212,11 @@ def push(run: RunContext, files: tuple[str, ...], collection: str, select: tuple
       zotsync push examples/hf-daily-papers.txt -c "Reading/HF" --summarize
     """
     settings = run.settings
+    collection = collection or settings.push_collection
+    if not collection:
+        raise click.UsageError('Missing option \'--collection\' / \'-c\' (or set push.collection in '
+                               'the config file)')
+    tags = tuple(dict.fromkeys((*settings.push_tags, *tags)))  # config's first, no repeats
     summarize = settings.push_summarize if summarize is None else summarize
     if summarize and notes and not dry_run:
         require_llm(settings)  # before any lookup: a missing setting is said at once

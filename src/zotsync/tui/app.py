@@ -57,7 +57,7 @@ from zotsync.tui.messages import (
 )
 from zotsync.tui.model import PaperModel
 from zotsync.tui.recent import RecentTargets
-from zotsync.tui.screens.collections import CollectionPicker
+from zotsync.tui.screens.collections import CollectionPicker, PushTarget
 from zotsync.tui.screens.export import ExportScreen
 from zotsync.tui.screens.help import HelpScreen, MessageScreen
 from zotsync.tui.screens.papers import PapersScreen
@@ -167,10 +167,13 @@ class ZotsyncApp(App[None]):
         self.library_failure: Failure | None = None
         self.collections: list[Collection] = []
         self.recent: list[str] = []
+        self.recent_tags: list[str] | None = None  # the last push's tags (None: push.tags)
         self.enriching: str | None = "waiting" if enrich else None
         self.lookup_note: str | None = None  # how the lookups ended, for the status line
         self.summarizing: str | None = None  # "3/10" while TL;DRs are being written
-        self.export_request = ExportRequest(export_path or Path("references.bib"))
+        self.export_request = ExportRequest(export_path or Path("references.bib"), style=settings.bib_style,
+                                            abstract=settings.bib_abstract, tldr=settings.bib_tldr,
+                                            key_format=settings.bib_key_format)
         self._export_papers: list[Paper] = []
         self._zotero_lock = threading.Lock()
         self._cancel = threading.Event()
@@ -294,7 +297,9 @@ class ZotsyncApp(App[None]):
             with self._zotero_lock:
                 library = self.library_opener(self.settings, self.store)
                 collections = library.index.collections()
-                recent = RecentTargets(self.store, library_id(self.settings)).list()
+                targets = RecentTargets(self.store, library_id(self.settings))
+                recent = targets.list()
+                self.recent_tags = targets.tags()
                 held = in_library(papers, library)
         except Exception as error:  # every failure is shown; none ends the app
             self.post_message(LibraryFailed(failure_of(error)))
@@ -473,25 +478,29 @@ class ZotsyncApp(App[None]):
         if self.enriching:
             self.notify("Still looking up paper metadata; push in a moment", timeout=3)
             return
-        picker = CollectionPicker(self.collections, self.recent, library=self.library_label,
-                                  papers=len(papers))
+        recent = list(self.recent)
+        default = self.settings.push_collection
+        if default and default not in recent:  # push.collection: the first choice offered
+            recent.insert(0, default)
+        tags = self.recent_tags if self.recent_tags is not None else self.settings.push_tags
+        picker = CollectionPicker(self.collections, recent, library=self.library_label,
+                                  papers=len(papers), tags=tags)
         self.push_screen(picker, partial(self._target_chosen, papers))
 
-    def _target_chosen(self, papers: list[Paper], path: str | None) -> None:
-        if path:
-            self._plan(papers, path)
+    def _target_chosen(self, papers: list[Paper], target: PushTarget | None) -> None:
+        if target is not None and target.path:
+            self._plan(papers, target.path, target.tags)
 
-    @property
-    def push_options(self) -> PushOptions:
-        return PushOptions(pdf_link=self.settings.pdf_link)
+    def push_options(self, tags: tuple[str, ...] = ()) -> PushOptions:
+        return PushOptions(pdf_link=self.settings.pdf_link, tags=tags)
 
     @work(thread=True, exit_on_error=False, group="zotero")
-    def _plan(self, papers: list[Paper], path: str) -> None:
+    def _plan(self, papers: list[Paper], path: str, tags: tuple[str, ...] = ()) -> None:
         library = self.library
         assert library is not None  # pushing waits for the library (_zotero_ready)
         try:
             with self._zotero_lock:
-                plan = plan_for(papers, library, path, self.push_options)
+                plan = plan_for(papers, library, path, self.push_options(tags))
         except Exception as error:
             self.post_message(PlanFailed(failure_of(error)))
             return
@@ -549,6 +558,8 @@ class ZotsyncApp(App[None]):
                 recent = RecentTargets(self.store, library_id(self.settings))
                 if any(r.ok for r in report.results):
                     recent.remember(join_collection_path(plan.collection_path))
+                    recent.remember_tags(plan.options.tags)
+                    self.recent_tags = list(plan.options.tags)
                 collections, remembered = library.index.collections(), recent.list()
                 held = in_library(papers, library)
         except Exception as error:

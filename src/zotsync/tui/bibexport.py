@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zotsync.bibfile import ExportOptions, MergePlan, merge_bib
+from zotsync.core.citekeys import DEFAULT_KEY_FORMAT, parse_key_format
 from zotsync.core.paper import Paper
 from zotsync.store import Store
 
@@ -24,10 +25,12 @@ class ExportRequest:
     style: str = "bibtex"
     abstract: bool = False
     tldr: bool = False
+    key_format: str = DEFAULT_KEY_FORMAT  # the [bib] key_format (checked when settings load)
 
 
 def export_bib(papers: Sequence[Paper], request: ExportRequest, store: Store) -> MergePlan:
-    options = ExportOptions(style=request.style, abstract=request.abstract, tldr=request.tldr)
+    options = ExportOptions(style=request.style, abstract=request.abstract, tldr=request.tldr,
+                            key_format=parse_key_format(request.key_format))
     return merge_bib(papers, request.path, store, options)
 
 

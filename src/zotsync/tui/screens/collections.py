@@ -150,20 +150,36 @@ class NameDialog(ModalScreen[list[str] | None]):
         self.dismiss(None)
 
 
-class CollectionPicker(ModalScreen[str | None]):
-    """Pick the target collection; dismissed with its path ("A/B") or None."""
+@dataclass(frozen=True, slots=True)
+class PushTarget:
+    """What the picker was dismissed with: the collection path ("A/B") and the tags new
+    items get (as `push --tag`)."""
+
+    path: str
+    tags: tuple[str, ...] = ()
+
+
+def parse_tags(text: str) -> tuple[str, ...]:
+    """"digest, to read" -> ("digest", "to read"): comma-separated, trimmed, no repeats."""
+    return tuple(dict.fromkeys(t for t in (part.strip() for part in text.split(",")) if t))
+
+
+class CollectionPicker(ModalScreen[PushTarget | None]):
+    """Pick the target collection and the tags; dismissed with a `PushTarget` or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("n", "new", "New sub-collection"),
         Binding("slash", "search", "Search"),
+        Binding("t", "tags", "Tags", show=False),
     ]
 
     def __init__(self, collections: Sequence[Collection], recent: Sequence[str], *, library: str,
-                 papers: int) -> None:
+                 papers: int, tags: Sequence[str] = ()) -> None:
         super().__init__()
         self.collections = list(collections)
         self.recent = list(recent)
+        self.tags = tuple(tags)
         self.library_label = library
         self.papers = papers
         self._by_parent: dict[str | None, list[Collection]] = {}
@@ -186,8 +202,12 @@ class CollectionPicker(ModalScreen[str | None]):
             tree.auto_expand = False
             tree.guide_depth = 3
             yield tree
+            with Horizontal(id="tags-row"):
+                yield Label("Tags ", id="tags-label")
+                yield Input(", ".join(self.tags), placeholder="for new items, comma-separated (t)",
+                            id="push-tags", compact=True)
             yield Static("enter use · n new sub-collection of the highlighted one · / search · "
-                         "esc cancel", classes="hint")
+                         "t tags · esc cancel", classes="hint")
             with Horizontal(classes="buttons"):
                 yield Button("Use", id="use", variant="primary")
                 yield Button("New…", id="new")
@@ -230,14 +250,24 @@ class CollectionPicker(ModalScreen[str | None]):
 
     # -- choosing ----------------------------------------------------------------------
 
+    def _choose(self, path: str) -> None:
+        self.dismiss(PushTarget(path, parse_tags(self.query_one("#push-tags", Input).value)))
+
     @on(CollectionTree.Chosen)
     def _chosen(self, event: CollectionTree.Chosen) -> None:
-        self.dismiss(join_collection_path(event.target.path))
+        self._choose(join_collection_path(event.target.path))
 
     @on(OptionList.OptionSelected)
     def _option(self, event: OptionList.OptionSelected) -> None:
         prompt = event.option.prompt
-        self.dismiss(prompt.plain if isinstance(prompt, Text) else str(prompt))
+        self._choose(prompt.plain if isinstance(prompt, Text) else str(prompt))
+
+    def action_tags(self) -> None:
+        self.query_one("#push-tags", Input).focus()
+
+    @on(Input.Submitted, "#push-tags")
+    def _tags_done(self) -> None:
+        self.query_one(CollectionTree).focus()
 
     @on(Button.Pressed, "#use")
     def _use(self) -> None:

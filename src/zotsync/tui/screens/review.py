@@ -52,6 +52,8 @@ def plan_summary(plan: Plan) -> Text:
             text.append(f"{label}\n")
     if plan.new_collections:
         text.append("\nnew: " + " / ".join(step.name for step in plan.new_collections), style="green")
+    if plan.options.tags and counts["create"]:
+        text.append("\ntags on new items: " + ", ".join(plan.options.tags))
     for warning in plan.warnings:
         text.append(f"\nnote: {warning}", style="yellow")
     if not plan.writes:
