@@ -132,3 +132,109 @@ async def test_tui_push_tags_are_given_and_remembered(zotero_emu, tmp_path: Path
         assert picker.recent[0] == "Reading/Daily"
     [item] = [i for i in zotero_emu.library().items.values() if i["itemType"] == "preprint"]
     assert {"digest", "to read"} <= {t["tag"] for t in item["tags"]}
+
+
+# -- TUI: sort, open links, copy \cite ---------------------------------------------------
+
+
+def test_sort_orders_with_ties_in_digest_order() -> None:
+    from zotsync.tui.model import SORTS, PaperModel, sort_order
+
+    papers = [Paper(title="b paper", arxiv_id="2501.00001", upvotes=3, primary_category="cs.LG"),
+              Paper(title="A paper", arxiv_id="2506.00002", upvotes=None, primary_category="cs.AI"),
+              Paper(title="c paper", arxiv_id="2503.00003", upvotes=10),
+              Paper(title="a Paper", arxiv_id="2506.00004", upvotes=3, primary_category="cs.AI")]
+    assert sort_order(papers, "date") == [1, 3, 2, 0]  # newest first, ties in digest order
+    assert sort_order(papers, "upvotes") == [2, 0, 3, 1]  # most first, none last
+    assert sort_order(papers, "title") == [1, 3, 0, 2]  # case-insensitive A to Z
+    assert sort_order(papers, "category") == [1, 3, 0, 2]  # none last
+    model = PaperModel(papers)
+    model.set_query("paper")
+    model.set_sort("upvotes")
+    assert model.visible == [2, 0, 3, 1]
+    model.set_query("paper cs.ai")  # narrowing keeps the order
+    assert model.visible == [3, 1]
+    assert model.next_sort() == SORTS[(SORTS.index("upvotes") + 1) % len(SORTS)]
+
+
+async def test_s_sorts_the_list_and_the_header_says_so(tmp_path: Path) -> None:
+    app = make_tui(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        first = app.model.visible[:]
+        await pilot.press("s")  # date
+        await pilot.pause()
+        assert app.model.sort == "date" and "sorted by date" in app.sub_title
+        await pilot.press("s", "s")  # title, then upvotes
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.model.sort == "category"
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.model.sort == "digest order" and "sorted" not in app.sub_title
+        assert app.model.visible == first
+
+
+async def test_o_and_O_open_the_abstract_and_the_pdf_with_browser(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import time
+
+    opened = tmp_path / "opened.txt"
+    script = tmp_path / "browser.py"
+    script.write_text(f"import sys\nopen({str(opened)!r}, 'a').write(sys.argv[1] + '\\n')\n", encoding="utf-8")
+    monkeypatch.setenv("BROWSER", f"{sys.executable} {script}")
+    app = make_tui(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        arxiv_id = app.model.papers[app.model.visible[0]].arxiv_id
+        await pilot.press("o", "O")
+        await pilot.pause()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(opened.read_text().splitlines() if opened.exists() else []) < 2:
+            await pilot.pause(0.05)
+    assert sorted(opened.read_text().splitlines()) == sorted(
+        [f"https://arxiv.org/abs/{arxiv_id}", f"https://arxiv.org/pdf/{arxiv_id}"])
+
+
+def test_without_a_browser_the_url_is_shown() -> None:
+    from zotsync.tui.outside import open_in_browser, paper_url
+
+    paper = Paper(title="T", doi="10.1/x")
+    assert paper_url(paper, pdf=False) == "https://doi.org/10.1/x"
+    assert paper_url(paper, pdf=True) is None
+    problem = open_in_browser("https://doi.org/10.1/x", {})  # no $BROWSER, no display
+    assert problem is not None and "set $BROWSER" in problem
+    assert open_in_browser("https://x", {"BROWSER": "/nonexistent/browser"}) == (
+        "no command in $BROWSER could be started")
+
+
+async def test_y_copies_the_cite_command_with_the_keys_bib_writes(run_cli, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from zotsync.tui.outside import clipboard_caveat
+
+    monkeypatch.delenv("TMUX", raising=False)
+    app = make_tui(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("space", "down", "space", "y")
+        await settle(app, pilot)
+        cite = app.clipboard
+        await pilot.press("Y")
+        await settle(app, pilot)
+        keys = app.clipboard
+    assert cite == "\\cite{" + keys + "}" and len(keys.split(",")) == 2
+    # the same keys as `bib` then writes (they are remembered in the store)
+    import shutil
+
+    app.store.close()
+    (tmp_path / "data").mkdir()
+    shutil.copy(tmp_path / "store.sqlite3", tmp_path / "data" / "zotsync.sqlite3")
+    monkeypatch.setenv("ZOTSYNC_DATA_DIR", str(tmp_path / "data"))
+    out = tmp_path / "r.bib"
+    ids = ",".join(p.arxiv_id or "" for p in app.model.selected_papers())
+    assert run_cli("bib", DIGEST, "-o", str(out), "--select", ids, "--offline").exit_code == 0
+    written = [line.split("{", 1)[1].rstrip(",") for line in out.read_text(encoding="utf-8").splitlines()
+               if line.startswith("@")]
+    assert sorted(written) == sorted(keys.split(","))
+    assert clipboard_caveat({"TMUX": "/tmp/t"}) is not None and clipboard_caveat({}) is None

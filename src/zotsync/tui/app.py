@@ -55,7 +55,8 @@ from zotsync.tui.messages import (
     SummaryArrived,
     SummaryProgress,
 )
-from zotsync.tui.model import PaperModel
+from zotsync.tui.model import SORTS, PaperModel
+from zotsync.tui.outside import cite_text, clipboard_caveat, open_in_browser, paper_url
 from zotsync.tui.recent import RecentTargets
 from zotsync.tui.screens.collections import CollectionPicker, PushTarget
 from zotsync.tui.screens.export import ExportScreen
@@ -185,7 +186,7 @@ class ZotsyncApp(App[None]):
         self.push_sent = 0
         self.push_report: SyncReport | None = None
         self.quit_during_push = False
-        self.sub_title = ", ".join(Path(d).name for d in self.digests)
+        self.show_sort()
 
     # -- set-up ------------------------------------------------------------------------
 
@@ -395,6 +396,64 @@ class ZotsyncApp(App[None]):
             # the last line says what went wrong, if anything did; the first what was done
             self.lookup_note = " ".join((message.lines[-1] if message.lines else "done").split())
         self.refresh_status()
+
+    def show_sort(self) -> None:
+        """The header: the digests, and the list's order when it is not the digest's."""
+        names = ", ".join(Path(d).name for d in self.digests)
+        sort = self.model.sort
+        self.sub_title = names if sort == SORTS[0] else f"{names} · sorted by {sort}"
+
+    # -- outside the terminal: links and citation keys ---------------------------------
+
+    def action_open_paper(self, which: str) -> None:
+        """`o` the highlighted paper's abstract page, `O` its PDF, in a web browser."""
+        papers = self.papers_screen.highlighted_papers()
+        if not papers:
+            return
+        url = paper_url(papers[0], pdf=which == "pdf")
+        if url is None:
+            self.notify("This paper has no link", severity="warning", timeout=3)
+            return
+        problem = open_in_browser(url)
+        if problem is None:
+            self.notify(f"opening {url}", timeout=3, markup=False)
+        else:
+            self.notify(f"{problem}: {url}", severity="warning", timeout=10, markup=False)
+
+    def action_copy_cite(self, bare: bool = False) -> None:
+        """`y` copies `\\cite{key,...}` of the selected papers (else the highlighted one),
+        `Y` the keys alone: the keys `bib` writes for them (remembered from now on)."""
+        papers = self.model.selected_papers() or self.papers_screen.highlighted_papers()
+        if papers:
+            self._copy_keys(papers, bare)
+
+    @work(thread=True, exit_on_error=False, group="keys")
+    def _copy_keys(self, papers: list[Paper], bare: bool) -> None:
+        from zotsync.core.citekeys import parse_key_format  # noqa: PLC0415
+        from zotsync.keys import choose_keys, key_pairs, remember_keys  # noqa: PLC0415
+
+        try:
+            with self._zotero_lock:  # the store and the index are shared with the workers
+                index = self.library.index if self.library is not None else None
+                keys = choose_keys(papers, self.store, index=index,
+                                   key_format=parse_key_format(self.settings.bib_key_format))
+                remember_keys(self.store, key_pairs(papers, keys))
+        except Exception as error:
+            self.call_from_thread(self.notify, f"Cannot make the keys: {failure_of(error)}",
+                                  severity="error", markup=False)
+            return
+        text = cite_text([keys[p.identity] for p in papers], bare=bare)
+        self.call_from_thread(self._copied, text)
+
+    def _copied(self, text: str) -> None:
+        self.copy_to_clipboard(text)  # OSC 52: works over SSH, and in tmux when allowed
+        caveat = clipboard_caveat()
+        shown = text if len(text) <= 120 else text[:117] + "…"
+        if caveat is None:
+            self.notify(f"copied {shown}", timeout=4, markup=False)
+        else:
+            self.notify(f"sent {shown} to the clipboard, but {caveat}", severity="warning",
+                        timeout=10, markup=False)
 
     # -- TL;DRs: generate the missing ones (zotsync summarize) --------------------------
 

@@ -70,8 +70,33 @@ def selection_keys(paper: Paper) -> set[object]:
     return set(paper.sources) or {paper.identity}
 
 
+# The orders the list can be sorted in (`s` cycles through them), as the header names them.
+SORTS = ("digest order", "date", "title", "upvotes", "category")
+
+
+def sort_order(papers: Sequence[Paper], name: str) -> list[int]:
+    """The indexes of `papers` in the order `name` (one of SORTS): dates newest and upvotes
+    most first, titles and categories A to Z, what lacks the field last; ties keep the
+    digest order (Python's sort is stable, `reverse` too)."""
+    indexes = range(len(papers))
+    if name == "date":
+        return sorted(indexes, key=lambda i: papers[i].date_label, reverse=True)
+    if name == "upvotes":
+        return sorted(indexes, key=lambda i: -1 if papers[i].upvotes is None else int(papers[i].upvotes or 0),
+                      reverse=True)
+    if name == "title":
+        return sorted(indexes, key=lambda i: " ".join(papers[i].title.split()).casefold())
+    if name == "category":
+        def category(i: int) -> tuple[bool, str]:
+            paper = papers[i]
+            name = paper.primary_category or (paper.categories[0] if paper.categories else "")
+            return name == "", name.casefold()
+        return sorted(indexes, key=category)
+    return list(indexes)
+
+
 class PaperModel:
-    """The papers, their markers, the selection and the current filter."""
+    """The papers, their markers, the selection, the current filter and sort."""
 
     def __init__(self, papers: Sequence[Paper]) -> None:
         self.papers: list[Paper] = list(papers)
@@ -83,6 +108,8 @@ class PaperModel:
         self.query = ""
         self.category = ""  # "" = every category
         self.hide_in_library = False
+        self.sort = SORTS[0]
+        self._order: list[int] = list(range(len(self.papers)))  # the indexes in the sort order
         self._base: list[int] = list(range(len(self.papers)))  # category and library filters
         self.visible: list[int] = list(self._base)
 
@@ -102,8 +129,18 @@ class PaperModel:
         paper = self.papers[index]
         return self.rows[index].category == self.category or self.category in paper.categories
 
+    def set_sort(self, name: str) -> list[int]:
+        """Show the papers in the order `name` (one of SORTS); filters stay."""
+        self.sort = name
+        self._order = sort_order(self.papers, name)
+        return self.refilter()
+
+    def next_sort(self) -> str:
+        """The sort after the current one (`s`)."""
+        return SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+
     def _rebase(self) -> None:
-        base = list(range(len(self.papers)))
+        base = list(self._order)
         if self.category:
             base = [i for i in base if self._in_category(i)]
         if self.hide_in_library:
@@ -184,5 +221,5 @@ class PaperModel:
         fresh = PaperModel(papers)
         fresh.selected = {i for i, p in enumerate(fresh.papers) if selection_keys(p) & chosen}
         fresh.query, fresh.category, fresh.hide_in_library = self.query, self.category, self.hide_in_library
-        fresh.refilter()
+        fresh.set_sort(self.sort)
         return fresh

@@ -26,12 +26,16 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("e", "export the selection to a .bib file (merged like `zotsync bib`)"),
         ("r", "connect to Zotero again (after an error)"),
         ("g", "write missing TL;DRs for the selection (or highlighted paper)"),
+        ("s", "sort: digest order, date, title, upvotes, category (shown in the header)"),
+        ("o / O", "open the highlighted paper's abstract page / PDF in the browser ($BROWSER)"),
+        ("y / Y", "copy \\cite{key} / the keys alone of the selection (or highlighted paper)"),
         ("?", "this help"),
         ("q", "quit"),
     )),
     ("Collection picker", (
         ("enter", "use the highlighted collection"),
         ("n", "new sub-collection of the highlighted one (or of the library)"),
+        ("t", "tags for the new items (comma-separated; enter: back to the tree)"),
         ("/", "search collections by name"),
         ("space", "expand / collapse"),
         ("esc", "cancel"),
@@ -44,7 +48,8 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 )
 
 MARKERS = ("Markers in the last column: Z in your Zotero library · S seen in an earlier digest · "
-           "T has a TL;DR. New collections are created only when you push, after the review. "
+           "T has a TL;DR (written as its note) · e only Hugging Face's English summary. "
+           "New collections are created only when you push, after the review. "
            "Zotero not set up? Run `zotsync login` in a shell, then start `zotsync tui` again.")
 
 

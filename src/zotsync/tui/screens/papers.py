@@ -53,6 +53,11 @@ class PapersScreen(Screen[None]):
         Binding("c", "clear", "Clear", show=False),
         Binding("r", "app.reconnect", "Reconnect", show=False),
         Binding("g", "app.summarize", "Generate TL;DR", show=False),
+        Binding("s", "cycle_sort", "Sort", show=False),
+        Binding("o", "app.open_paper('abs')", "Open abstract", show=False),
+        Binding("O", "app.open_paper('pdf')", "Open PDF", show=False),
+        Binding("y", "app.copy_cite(False)", "Copy \\cite", show=False),
+        Binding("Y", "app.copy_cite(True)", "Copy keys", show=False),
         Binding("escape", "focus_list", "List", show=False),
     ]
 
@@ -184,6 +189,12 @@ class PapersScreen(Screen[None]):
 
     def action_toggle_hide(self) -> None:
         self.query_one("#hide", Checkbox).toggle()
+
+    def action_cycle_sort(self) -> None:
+        model = self.zapp.model
+        model.set_sort(model.next_sort())
+        self.zapp.show_sort()
+        self.list_changed()
 
     def action_select_all(self) -> None:
         self.zapp.model.select_visible()
