@@ -3,9 +3,10 @@
 
     python scripts/tui_screenshots.py
 
-Drives the TUI headless (App.run_test, 120x34) on examples/arxiv-daily-digest.md against
-the Zotero emulator of the tests (a small collection tree, the first paper already in the
-library), and saves one SVG per screen.
+Drives the TUI headless (App.run_test) on examples/arxiv-daily-digest.md against the
+Zotero emulator of the tests (a small collection tree, the first paper already in the
+library), and saves one SVG per screen and size: `NAME-80x24.svg` (the smallest terminal
+the TUI must fit) and `NAME-120x40.svg`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ textual.constants.TEXTUAL_ANIMATIONS = "none"  # type: ignore[misc]
 
 OUT = ROOT / "docs" / "tui"
 DIGEST = ROOT / "examples" / "arxiv-daily-digest.md"
-SIZE = (120, 34)
+SIZES = ((80, 24), (120, 40))
 
 
 def library() -> ZoteroEmulator:
@@ -58,11 +59,17 @@ async def settle(app: ZotsyncApp, pilot: Pilot[None]) -> None:
 
 
 async def shoot(settings: Settings, name: str, keys: Sequence[str], wait: float = 0.0) -> None:
+    for size in SIZES:
+        await _shoot(settings, f"{name}-{size[0]}x{size[1]}", keys, size, wait)
+
+
+async def _shoot(settings: Settings, name: str, keys: Sequence[str], size: tuple[int, int],
+                 wait: float) -> None:
     papers = load_papers([str(DIGEST)], as_of=date(2025, 6, 4)).papers
     with tempfile.TemporaryDirectory() as tmp:
         app = ZotsyncApp(papers, settings=settings, store=Store(Path(tmp) / "store.sqlite3"),
                          digests=[str(DIGEST)], export_path=Path("refs.bib"))
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=size) as pilot:
             await settle(app, pilot)
             for key in keys:
                 await pilot.press(key)
@@ -84,6 +91,7 @@ async def main() -> None:
         await shoot(online, "papers", (*pick, "up"))
         await shoot(online, "search", ("slash", *"脑", "enter"), wait=0.3)
         await shoot(online, "picker", (*pick, "p", "down", "down", "space", "n", *"2025-06", "enter"))
+        await shoot(online, "new-collection", (*pick, "p", "n", *"Reading/2025-06"))
         await shoot(online, "review", (*pick, "p", "n", *"Reading", "enter", "n", *"2025-06", "enter",
                                        "enter"))
         await shoot(online, "result", (*pick, "p", "n", *"Inbox", "enter", "enter", "p"))

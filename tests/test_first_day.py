@@ -46,9 +46,11 @@ async def test_the_detail_pane_says_the_english_summary_is_not_written(tmp_path:
 DIGEST = str(Path(__file__).parent / "data" / "arxiv-daily-digest.md")
 
 
-def test_bib_defaults_come_from_the_config_file(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_bib_defaults_come_from_the_config_file(run_cli, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     config = tmp_path / "config.toml"
-    config.write_text('[bib]\nstyle = "biblatex"\nkey_format = "{auth}{year}"\ntldr = true\n', encoding="utf-8")
+    config.write_text('[bib]\nstyle = "biblatex"\nkey_format = "{auth}{year}"\ntldr = true\n',
+                      encoding="utf-8")
     monkeypatch.setenv("ZOTSYNC_CONFIG", str(config))
     out = tmp_path / "r.bib"
     result = run_cli("bib", DIGEST, "-o", str(out), "--select", "2506.02013", "--offline")
@@ -64,7 +66,8 @@ def test_bib_defaults_come_from_the_config_file(run_cli, tmp_path: Path, monkeyp
     assert text2.startswith("@misc{") and "annote" not in text2
 
 
-def test_a_bad_bib_default_names_the_setting(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_bib_default_names_the_setting(run_cli, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
     config = tmp_path / "config.toml"
     config.write_text('[bib]\nkey_format = "{nope}"\n', encoding="utf-8")
     monkeypatch.setenv("ZOTSYNC_CONFIG", str(config))
@@ -85,7 +88,8 @@ def test_push_defaults_come_from_the_config_file(run_cli, zotero_emu, tmp_path: 
     [item] = [i for i in library.items.values() if i["itemType"] == "preprint"]
     assert [t["tag"] for t in item["tags"]][-3:] == ["digest", "todo", "mine"]  # after the category tag
     names = {c["name"]: c for c in library.collections.values()}
-    assert set(names) == {"Reading", "Daily"} and names["Daily"]["parentCollection"] == names["Reading"]["key"]
+    assert set(names) == {"Reading", "Daily"}
+    assert names["Daily"]["parentCollection"] == names["Reading"]["key"]
     assert item["collections"] == [names["Daily"]["key"]]
 
 
@@ -182,7 +186,8 @@ async def test_o_and_O_open_the_abstract_and_the_pdf_with_browser(tmp_path: Path
 
     opened = tmp_path / "opened.txt"
     script = tmp_path / "browser.py"
-    script.write_text(f"import sys\nopen({str(opened)!r}, 'a').write(sys.argv[1] + '\\n')\n", encoding="utf-8")
+    script.write_text(f"import sys\nopen({str(opened)!r}, 'a').write(sys.argv[1] + '\\n')\n",
+                      encoding="utf-8")
     monkeypatch.setenv("BROWSER", f"{sys.executable} {script}")
     app = make_tui(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -191,7 +196,10 @@ async def test_o_and_O_open_the_abstract_and_the_pdf_with_browser(tmp_path: Path
         await pilot.press("o", "O")
         await pilot.pause()
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and len(opened.read_text().splitlines() if opened.exists() else []) < 2:
+        def count() -> int:
+            return len(opened.read_text().splitlines()) if opened.exists() else 0
+
+        while time.monotonic() < deadline and count() < 2:
             await pilot.pause(0.05)
     assert sorted(opened.read_text().splitlines()) == sorted(
         [f"https://arxiv.org/abs/{arxiv_id}", f"https://arxiv.org/pdf/{arxiv_id}"])

@@ -15,8 +15,10 @@ from servers.zotero_emulator import ZoteroEmulator
 from test_tui_support import make_tui, settle
 from zotsync.tui.app import ZotsyncApp
 
-SIZE = (120, 34)
+# Every screen at the smallest size the TUI must fit (80x24) and at a roomy one.
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 SnapCompare = Callable[..., bool]
+Size = tuple[int, int]
 
 
 @pytest.fixture(autouse=True)
@@ -54,55 +56,82 @@ def driving(*keys: str, wait: float = 0.0) -> Callable[[Pilot[None]], Awaitable[
     return run_before
 
 
-def test_papers_screen_without_zotero(snap_compare: SnapCompare, tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_papers_screen_without_zotero(snap_compare: SnapCompare, size: Size, tmp_path: Path) -> None:
     """The list, two papers selected, the detail of the third with its Chinese TL;DR."""
     app = make_tui(tmp_path, export_path=Path("refs.bib"))
-    assert snap_compare(app, terminal_size=SIZE, run_before=driving("space", "down", "space", "down"))
+    assert snap_compare(app, terminal_size=size, run_before=driving("space", "down", "space", "down"))
 
 
-def test_papers_screen_search_and_library_markers(snap_compare: SnapCompare, tmp_path: Path,
+@pytest.mark.parametrize("size", SIZES)
+def test_papers_screen_search_and_library_markers(snap_compare: SnapCompare, size: Size, tmp_path: Path,
                                                   zotero_emu: ZoteroEmulator) -> None:
     """Searching "brain" with the library read: the first paper is marked Z."""
     app = make_tui(tmp_path, emu=seeded(zotero_emu))
-    assert snap_compare(app, terminal_size=SIZE,
+    assert snap_compare(app, terminal_size=size,
                         run_before=driving("slash", *"brain", "enter", wait=0.3))
 
 
-def test_help_screen(snap_compare: SnapCompare, tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_help_screen(snap_compare: SnapCompare, size: Size, tmp_path: Path) -> None:
     """? shows every key."""
     app = make_tui(tmp_path)
-    assert snap_compare(app, terminal_size=SIZE, run_before=driving("question_mark"))
+    assert snap_compare(app, terminal_size=size, run_before=driving("question_mark"))
 
 
-def test_not_set_up_explains_login(snap_compare: SnapCompare, tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_not_set_up_explains_login(snap_compare: SnapCompare, size: Size, tmp_path: Path) -> None:
     """p without credentials says what is missing and how to set it up."""
     app = make_tui(tmp_path)
-    assert snap_compare(app, terminal_size=SIZE, run_before=driving("space", "p"))
+    assert snap_compare(app, terminal_size=size, run_before=driving("space", "p"))
 
 
-def test_collection_picker_with_a_new_subcollection(snap_compare: SnapCompare, tmp_path: Path,
+@pytest.mark.parametrize("size", SIZES)
+def test_collection_picker_with_a_new_subcollection(snap_compare: SnapCompare, size: Size, tmp_path: Path,
                                                     zotero_emu: ZoteroEmulator) -> None:
     """The library's tree, Reading expanded, a new 2025-06 under it, highlighted."""
     app = make_tui(tmp_path, emu=seeded(zotero_emu))
     keys = ("space", "p", "down", "down", "space", "n", *"2025-06", "enter")
-    assert snap_compare(app, terminal_size=SIZE, run_before=driving(*keys))
+    assert snap_compare(app, terminal_size=size, run_before=driving(*keys))
 
 
-def test_review_screen(snap_compare: SnapCompare, tmp_path: Path, zotero_emu: ZoteroEmulator) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_review_screen(snap_compare: SnapCompare, size: Size, tmp_path: Path,
+                       zotero_emu: ZoteroEmulator) -> None:
     """The plan before anything is written: one existing item filed, two created."""
     app = make_tui(tmp_path, emu=seeded(zotero_emu))
     keys = ("space", "down", "space", "down", "space", "p", "n", *"Inbox", "enter", "enter")
-    assert snap_compare(app, terminal_size=SIZE, run_before=driving(*keys))
+    assert snap_compare(app, terminal_size=size, run_before=driving(*keys))
 
 
-def test_result_screen(snap_compare: SnapCompare, tmp_path: Path, zotero_emu: ZoteroEmulator) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_result_screen(snap_compare: SnapCompare, size: Size, tmp_path: Path,
+                       zotero_emu: ZoteroEmulator) -> None:
     """What the push did."""
     app = make_tui(tmp_path, emu=seeded(zotero_emu))
     keys = ("space", "down", "space", "down", "space", "p", "n", *"Inbox", "enter", "enter", "p")
-    assert snap_compare(app, terminal_size=SIZE, run_before=driving(*keys))
+    assert snap_compare(app, terminal_size=size, run_before=driving(*keys))
 
 
-def test_export_dialog(snap_compare: SnapCompare, tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_export_dialog(snap_compare: SnapCompare, size: Size, tmp_path: Path) -> None:
     """e: path, style and options."""
     app = make_tui(tmp_path, export_path=Path("refs.bib"))
-    assert snap_compare(app, terminal_size=SIZE, run_before=driving("space", "e"))
+    assert snap_compare(app, terminal_size=size, run_before=driving("space", "e"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_new_collection_dialog(snap_compare: SnapCompare, size: Size, tmp_path: Path,
+                               zotero_emu: ZoteroEmulator) -> None:
+    """n in the picker, a path typed: the levels it adds, the existing one marked."""
+    app = make_tui(tmp_path, emu=seeded(zotero_emu))
+    keys = ("space", "p", "n", *"Reading/2025-06")
+    assert snap_compare(app, terminal_size=size, run_before=driving(*keys))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_papers_screen_sorted_by_date(snap_compare: SnapCompare, size: Size,
+                                                     tmp_path: Path) -> None:
+    """s: sorted by date, the header says so."""
+    app = make_tui(tmp_path)
+    assert snap_compare(app, terminal_size=size, run_before=driving("s"))

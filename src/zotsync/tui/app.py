@@ -13,6 +13,7 @@ same file (a `:memory:` store is shared under the lock instead).
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -56,7 +57,7 @@ from zotsync.tui.messages import (
     SummaryProgress,
 )
 from zotsync.tui.model import SORTS, PaperModel
-from zotsync.tui.outside import cite_text, clipboard_caveat, open_in_browser, paper_url
+from zotsync.tui.outside import cite_text, clipboard_caveat, open_in_browser, paper_url, tmux_passes_clipboard
 from zotsync.tui.recent import RecentTargets
 from zotsync.tui.screens.collections import CollectionPicker, PushTarget
 from zotsync.tui.screens.export import ExportScreen
@@ -443,11 +444,11 @@ class ZotsyncApp(App[None]):
                                   severity="error", markup=False)
             return
         text = cite_text([keys[p.identity] for p in papers], bare=bare)
-        self.call_from_thread(self._copied, text)
+        caveat = clipboard_caveat(tmux_on=bool(os.environ.get("TMUX")) and tmux_passes_clipboard())
+        self.call_from_thread(self._copied, text, caveat)
 
-    def _copied(self, text: str) -> None:
+    def _copied(self, text: str, caveat: str | None) -> None:
         self.copy_to_clipboard(text)  # OSC 52: works over SSH, and in tmux when allowed
-        caveat = clipboard_caveat()
         shown = text if len(text) <= 120 else text[:117] + "…"
         if caveat is None:
             self.notify(f"copied {shown}", timeout=4, markup=False)

@@ -66,13 +66,24 @@ def cite_text(keys: list[str], *, bare: bool) -> str:
     return joined if bare else "\\cite{" + joined + "}"
 
 
-def clipboard_caveat(environ: Mapping[str, str] | None = None) -> str | None:
-    """Why the OSC 52 copy may not reach the clipboard in this terminal, if known."""
+def tmux_passes_clipboard() -> bool:
+    """Whether the tmux this runs in hands applications' OSC 52 copies on (`set-clipboard on`)."""
+    try:
+        answer = subprocess.run(["tmux", "show-options", "-gv", "set-clipboard"], capture_output=True,  # noqa: S607
+                                text=True, timeout=2, check=False, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return answer.returncode == 0 and answer.stdout.strip() == "on"
+
+
+def clipboard_caveat(environ: Mapping[str, str] | None = None, *, tmux_on: bool = False) -> str | None:
+    """Why the OSC 52 copy may not reach the clipboard in this terminal, if known
+    (`tmux_on`: tmux was asked, see `tmux_passes_clipboard`)."""
     environ = os.environ if environ is None else environ
     if environ.get("TERM_PROGRAM") == "Apple_Terminal":
         return "Terminal.app ignores clipboard requests (OSC 52): use iTerm2, kitty or WezTerm"
     if environ.get("VTE_VERSION"):
         return "this terminal (VTE: GNOME Terminal, Tilix…) ignores clipboard requests (OSC 52)"
-    if environ.get("TMUX"):
+    if environ.get("TMUX") and not tmux_on:
         return "in tmux this needs `set -g set-clipboard on` (and a terminal that supports OSC 52)"
     return None
