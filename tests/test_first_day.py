@@ -246,3 +246,23 @@ async def test_y_copies_the_cite_command_with_the_keys_bib_writes(run_cli, tmp_p
                if line.startswith("@")]
     assert sorted(written) == sorted(keys.split(","))
     assert clipboard_caveat({"TMUX": "/tmp/t"}) is not None and clipboard_caveat({}) is None
+
+
+async def test_the_status_line_says_zotero_is_being_retried(zotero_emu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 9: while a request is retried the TUI said only "reading the library…"."""
+    from servers.zotero_emulator import Fault
+    from textual.widgets import Static
+
+    zotero_emu.inject(Fault.unavailable("GET", "", retry_after=2, times=1))
+    app = make_tui(tmp_path, emu=zotero_emu)
+    seen: list[str] = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        for _ in range(200):  # the 2 s wait, then the library is read
+            await pilot.pause(0.02)
+            seen.append(str(app.screen.query_one("#status", Static).render()))
+            if app.library_state == "ready":
+                break
+        assert app.library_state == "ready"
+        status = str(app.screen.query_one("#status", Static).render())
+    assert any("Zotero: unavailable (503); trying again (2/" in line for line in seen), seen[-1]
+    assert "trying again" not in status  # gone once the library is read

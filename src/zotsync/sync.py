@@ -132,11 +132,14 @@ def push_lock(settings: Settings) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def open_library(settings: Settings, store: Store, *, refresh: bool = True) -> Library:
-    """The configured Zotero library (Web API), its index refreshed unless `refresh=False`."""
+def open_library(settings: Settings, store: Store, *, refresh: bool = True,
+                 on_retry: Callable[[str], None] | None = None) -> Library:
+    """The configured Zotero library (Web API), its index refreshed unless `refresh=False`.
+    `on_retry` is told each time a request is about to be tried again (and why)."""
     from zotsync.zotero.web import ZoteroWeb  # noqa: PLC0415 - pyzotero and httpx load only here
 
     target = ZoteroWeb(settings)
+    target.on_retry = on_retry
     index = LibraryIndex(store, library_id(settings))
     if refresh:
         index.refresh(target)

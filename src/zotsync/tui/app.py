@@ -55,6 +55,7 @@ from zotsync.tui.messages import (
     PushProgress,
     SummaryArrived,
     SummaryProgress,
+    ZoteroRetrying,
 )
 from zotsync.tui.model import SORTS, PaperModel
 from zotsync.tui.outside import cite_text, clipboard_caveat, open_in_browser, paper_url, tmux_passes_clipboard
@@ -66,7 +67,7 @@ from zotsync.tui.screens.papers import PapersScreen
 from zotsync.tui.screens.progress import ProgressScreen, ResultScreen
 from zotsync.tui.screens.review import ReviewScreen
 
-LibraryOpener = Callable[[Settings, Store], Library]
+LibraryOpener = Callable[..., Library]  # (settings, store, *, on_retry) -> Library
 ScreenT = TypeVar("ScreenT", bound=Screen[Any])
 LibraryState = Literal["not set up", "reading", "ready", "unavailable"]
 
@@ -169,6 +170,7 @@ class ZotsyncApp(App[None]):
         self.library_failure: Failure | None = None
         self.collections: list[Collection] = []
         self.recent: list[str] = []
+        self.zotero_retrying: str | None = None  # why Zotero is being asked again, while it is
         self.recent_tags: list[str] | None = None  # the last push's tags (None: push.tags)
         self.enriching: str | None = "waiting" if enrich else None
         self.lookup_note: str | None = None  # how the lookups ended, for the status line
@@ -265,6 +267,8 @@ class ZotsyncApp(App[None]):
         parts = [f"{len(model)} papers · {len(model.visible)} shown · {len(model.selected)} selected"]
         if self.library_state == "ready":
             parts.append(f"Zotero: {self.library_label} · {len(self.collections)} collections")
+        elif self.library_state == "reading" and self.zotero_retrying:
+            parts.append(f"Zotero: {self.zotero_retrying}…")
         elif self.library_state == "reading":
             parts.append("Zotero: reading the library…")
         elif self.library_state == "unavailable":
@@ -279,6 +283,15 @@ class ZotsyncApp(App[None]):
             parts.append(f"TL;DR: {self.summarizing}")
         with suppress(StopIteration):  # not mounted yet
             self.papers_screen.set_status("  │  ".join(parts))
+
+    def _zotero_retrying(self, problem: str) -> None:
+        """From the worker thread: a Zotero request is about to be tried again."""
+        self.post_message(ZoteroRetrying(problem))
+
+    @on(ZoteroRetrying)
+    def _retrying(self, message: ZoteroRetrying) -> None:
+        self.zotero_retrying = message.problem
+        self.refresh_status()
 
     # -- background: markers, library, enrichment -------------------------------------
 
@@ -297,7 +310,7 @@ class ZotsyncApp(App[None]):
     def _open_library(self, generation: int, papers: list[Paper]) -> None:
         try:
             with self._zotero_lock:
-                library = self.library_opener(self.settings, self.store)
+                library = self.library_opener(self.settings, self.store, on_retry=self._zotero_retrying)
                 collections = library.index.collections()
                 targets = RecentTargets(self.store, library_id(self.settings))
                 recent = targets.list()
@@ -362,12 +375,14 @@ class ZotsyncApp(App[None]):
         self.recent = message.recent
         self.library_state = "ready"
         self.library_failure = None
+        self.zotero_retrying = None
         self.refresh_status()
 
     @on(LibraryFailed)
     def _library_failed(self, message: LibraryFailed) -> None:
         self.library_state = "unavailable"
         self.library_failure = message.failure
+        self.zotero_retrying = None
         self.notify(f"Zotero: {message.failure}", title="Cannot read your library", severity="error",
                     timeout=8, markup=False)
         self.refresh_status()

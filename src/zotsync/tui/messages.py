@@ -117,3 +117,11 @@ class SummaryProgress(Message):
         super().__init__()
         self.progress = progress
         self.lines = lines
+
+
+class ZoteroRetrying(Message):
+    """A Zotero request failed and is about to be tried again: why, and which attempt."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__()
+        self.problem = problem

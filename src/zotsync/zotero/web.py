@@ -117,6 +117,9 @@ class ZoteroWeb:
         self.client = client
         self._backoff_until = 0.0
         self.requests = 0  # HTTP requests sent (for reports and benchmarks)
+        # Told "what went wrong (attempt n/m)" before each wait to try again: the TUI's
+        # status line says it is retrying instead of sitting silent.
+        self.on_retry: Callable[[str], None] | None = None
         self.schema_version: int | None = None  # the last answer's Zotero-Schema-Version
 
     def close(self) -> None:
@@ -127,6 +130,10 @@ class ZoteroWeb:
 
     def _url(self, path: str) -> str:
         return f"{self.settings.zotero_url}{path}"
+
+    def _retrying(self, problem: str, attempt: int, attempts: int) -> None:
+        if self.on_retry is not None:
+            self.on_retry(f"{problem}; trying again ({attempt + 1}/{attempts})")
 
     def _wait_backoff(self, method: str) -> None:
         remaining = self._backoff_until - time.monotonic()
@@ -187,6 +194,7 @@ class ZoteroWeb:
                         f"cannot connect to Zotero at {urlsplit(self.settings.zotero_url).netloc} ({reason})",
                         hint="check the network and ZOTSYNC_ZOTERO_URL; "
                              + self._nothing_lost(method)) from None
+                self._retrying(last_problem, attempt, min(2, attempts))
                 self._sleep(min(delay, 1.0))
                 continue
             except httpx2.TransportError as exc:
@@ -195,6 +203,7 @@ class ZoteroWeb:
                                 else f"network error ({type(exc).__name__})")
                 log.info("zotero %s %s: %s (attempt %d/%d)", method, path, last_problem, attempt, attempts)
                 if attempt < attempts:
+                    self._retrying(last_problem, attempt, attempts)
                     self._sleep(delay)
                     delay *= 2
                 continue
@@ -216,6 +225,7 @@ class ZoteroWeb:
                     status, f"server error {status}" if not locked else "library locked (409)")
                 log.info("zotero %s %s: %s (attempt %d/%d)", method, path, last_problem, attempt, attempts)
                 if attempt < attempts:
+                    self._retrying(last_problem, attempt, attempts)
                     self._sleep(retry_after if retry_after is not None else delay)
                     delay *= 2
                 continue
