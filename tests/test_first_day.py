@@ -250,8 +250,9 @@ async def test_y_copies_the_cite_command_with_the_keys_bib_writes(run_cli, tmp_p
 
 async def test_the_status_line_says_zotero_is_being_retried(zotero_emu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Issue 9: while a request is retried the TUI said only "reading the library…"."""
-    from servers.zotero_emulator import Fault
     from textual.widgets import Static
+
+    from servers.zotero_emulator import Fault
 
     zotero_emu.inject(Fault.unavailable("GET", "", retry_after=2, times=1))
     app = make_tui(tmp_path, emu=zotero_emu)
