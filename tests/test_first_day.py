@@ -267,3 +267,19 @@ async def test_the_status_line_says_zotero_is_being_retried(zotero_emu, tmp_path
         status = str(app.screen.query_one("#status", Static).render())
     assert any("Zotero: unavailable (503); trying again (2/" in line for line in seen), seen[-1]
     assert "trying again" not in status  # gone once the library is read
+
+
+def test_a_refused_key_is_said_before_any_lookup(run_cli, zotero_emu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The arXiv lookups ran (and printed their warnings) before push said the key was refused."""
+    from servers.arxiv_standin import ArxivStandIn
+
+    ids = tmp_path / "ids.txt"
+    ids.write_text("2506.02013\n2506.02044\n", encoding="utf-8")
+    arxiv = ArxivStandIn()
+    with arxiv.serving("/api/query"):
+        env = {**zotero_emu.env, "ZOTERO_API_KEY": "WrongKey0000000000000000",
+               "ZOTSYNC_ARXIV_URL": arxiv.url, "ZOTSYNC_ARXIV_DELAY": "0"}
+        result = run_cli("push", str(ids), "-c", "X", env=env)
+        assert result.exit_code == 3
+        assert "Invalid key" in result.stderr or "key" in result.stderr.splitlines()[-1]
+        assert arxiv.requests() == []  # nothing looked up for a push that cannot happen

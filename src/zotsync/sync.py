@@ -263,14 +263,19 @@ def push(papers: Sequence[Paper], library: Library, collection: str, options: Pu
          dry_run: bool = False, store: Store | None = None,
          on_plan: Callable[[Plan], None] | None = None,
          on_progress: Callable[[int], None] | None = None,
-         should_stop: Callable[[], bool] | None = None) -> PushOutcome:
+         should_stop: Callable[[], bool] | None = None, refreshed: bool = False) -> PushOutcome:
     """One push: lock the library, refresh its index, plan, apply (re-planning on 412),
     report. `on_plan` sees the plan before anything is written; `on_progress` gets the
     number of papers done since its last call; `should_stop` is asked before each request.
     A dry run plans (against the refreshed index) without the lock and writes nothing.
+
+    `refreshed`: the caller refreshed the index already in this run (the CLI does it before
+    its lookups, so a refused key is said before them). Not again: a write since then is
+    caught by the version every write carries (412 -> refresh, re-plan), as for another machine.
     """
     with nullcontext() if dry_run else library.lock():  # from reading the library to the last write
-        library.index.refresh(library.target)
+        if not refreshed:
+            library.index.refresh(library.target)
         plan = plan_for(papers, library, collection, options, store=store)
         if on_plan is not None:
             on_plan(plan)

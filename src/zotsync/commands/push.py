@@ -220,9 +220,20 @@ def push(run: RunContext, files: tuple[str, ...], collection: str | None, select
     summarize = settings.push_summarize if summarize is None else summarize
     if summarize and notes and not dry_run:
         require_llm(settings)  # before any lookup: a missing setting is said at once
+    has_credentials = bool(settings.api_key and settings.library_id)
+    if not has_credentials and not dry_run:
+        raise ZotsyncError("no Zotero credentials",
+                           hint="run `zotsync login` (or set ZOTERO_API_KEY and ZOTERO_LIBRARY_ID); "
+                                "--dry-run shows the plan without them")
     loaded = load_papers(list(files), fmt, as_of=resolve_as_of(as_of),
                              max_size=run.settings.input_max_size)
     report_counts(loaded, len(files))
+    if not loaded.papers:  # not even a collection is created for nothing
+        raise ZotsyncError("no valid papers to push (see the warnings above); nothing was written",
+                           hint="check the digest, or pass --format if it was read as the wrong one")
+    # What is local or cheap first: the library's index is read (a refused key, a server
+    # that is down, said at once) before the lookups, which may take minutes.
+    library = open_library(settings, run.store) if has_credentials else None
     papers = choose_papers(run, loaded.papers, select, enrich=enrich, offline=offline)
     if not papers:  # not even a collection is created for nothing
         raise ZotsyncError("no valid papers to push (see the warnings above); nothing was written",
@@ -230,11 +241,6 @@ def push(run: RunContext, files: tuple[str, ...], collection: str | None, select
     options = PushOptions(tags=tuple(tags), notes=notes,
                           pdf_link=settings.pdf_link if pdf_link is None else pdf_link,
                           if_exists=if_exists)
-    has_credentials = bool(settings.api_key and settings.library_id)
-    if not has_credentials and not dry_run:
-        raise ZotsyncError("no Zotero credentials",
-                           hint="run `zotsync login` (or set ZOTERO_API_KEY and ZOTERO_LIBRARY_ID); "
-                                "--dry-run shows the plan without them")
     summaries = None
     if summarize and notes and not dry_run:
         summaries = run_summaries(run, papers, force=False, offline=offline)
@@ -244,9 +250,9 @@ def push(run: RunContext, files: tuple[str, ...], collection: str | None, select
     papers = attach_summaries(papers, settings, run.store)  # also those `zotsync summarize` wrote
     if summarize and dry_run:
         note("dry run: no summaries generated (the plan shows the notes of summaries stored before)")
-    library = open_library(settings, run.store, refresh=False) if has_credentials else empty_library()
-    if not has_credentials:
+    if library is None:
         note("no Zotero credentials: planning against an empty library (run `zotsync login`)")
+        library = empty_library()
     with ExitStack() as stack:
         writing = _Writing(stack)
 
@@ -258,7 +264,7 @@ def push(run: RunContext, files: tuple[str, ...], collection: str | None, select
 
         outcome = push_papers(papers, library, collection, options, dry_run=dry_run, store=run.store,
                               on_plan=planned, on_progress=writing.advance,
-                              should_stop=writing.should_stop)
+                              should_stop=writing.should_stop, refreshed=has_credentials)
     plan, report = outcome.plan, outcome.report
     if report is None:
         if as_json:
