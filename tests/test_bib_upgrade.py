@@ -187,6 +187,17 @@ def test_an_entry_edited_while_looking_up_is_left(
     assert mine in bib.read_text(encoding="utf-8")  # the user's edit, kept as written
 
 
+def test_a_crlf_file_stays_crlf_and_its_entries_are_still_zotsyncs(
+        run_cli: Any, tmp_path: Path, lookups: tuple[ArxivStandIn, CrossrefStandIn]) -> None:
+    bib = written_bib(run_cli, tmp_path, "bibtex")
+    bib.write_bytes(bib.read_bytes().replace(b"\n", b"\r\n"))  # opened and saved on Windows
+    result = run_cli("bib", "--upgrade", "-o", str(bib), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["counts"]["upgraded"] == 2
+    data = bib.read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n") and b"@article{" in data
+
+
 def test_upgrade_usage_errors_are_one_line(run_cli: Any, tmp_path: Path) -> None:
     for args, words in [(("bib", MD, "--upgrade", "-o", str(tmp_path / "a.bib")), "give no FILE"),
                         (("bib", "--upgrade", "--offline", "-o", str(tmp_path / "a.bib")), "--offline"),
