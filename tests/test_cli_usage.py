@@ -56,3 +56,46 @@ def test_a_store_damaged_past_its_first_pages_is_one_line(run_cli: Any, tmp_path
     assert result.exit_code == 2
     [error] = [line for line in result.stderr.splitlines() if line.startswith("zotsync: error:")]
     assert "is damaged or not a zotsync store" in error and "internal error" not in result.stderr
+
+
+# (requests comes with the lookups: with --no-enrich, parse sends none and loads no HTTP client)
+HEAVY = ("textual", "pyzotero", "bibtexparser", "openai", "pypinyin", "rich")
+_LOADED = """
+import sys
+from zotsync.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(" ".join(sorted({m.split(".")[0] for m in sys.modules})), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["parse", DIGEST, "--json", "--no-enrich"],
+                                  ["parse", DIGEST, "--json", "--offline"]])
+def test_help_and_parse_do_not_load_the_heavy_libraries(tmp_path: Path, args: list[str]) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ZOTSYNC_DATA_DIR": str(tmp_path), "ZOTSYNC_CONFIG": str(tmp_path / "c.toml")}
+    done = subprocess.run([sys.executable, "-c", _LOADED, *args], capture_output=True, text=True,
+                          env=env, timeout=120, check=False)
+    loaded = set(done.stderr.splitlines()[-1].split())
+    assert "zotsync" in loaded and "click" in loaded  # the report is the modules' list
+    assert loaded.isdisjoint(HEAVY), loaded & set(HEAVY)
+    if "--offline" not in args:
+        assert "requests" not in loaded
+    assert done.stdout  # the help, or the papers
+
+
+def test_the_command_list_says_what_each_command_says_of_itself() -> None:
+    import click
+
+    from zotsync.cli import COMMANDS
+
+    for name, lazy in COMMANDS.items():
+        command = lazy.load()
+        stand_in = click.Command(name, help=lazy.summary)
+        for limit in (20, 45, 60, 80, 200):
+            assert stand_in.get_short_help_str(limit) == command.get_short_help_str(limit), name

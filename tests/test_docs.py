@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
+
 from zotsync.cli import cli
 from zotsync.config import SETTINGS
 from zotsync.readers import FORMATS
@@ -64,7 +66,7 @@ def test_examples_are_the_bundled_samples() -> None:
 
 def test_every_command_is_documented() -> None:
     usage = (ROOT / "docs" / "usage.md").read_text(encoding="utf-8")
-    for name in cli.commands:
+    for name in cli.list_commands(click.Context(cli)):
         assert f"## `zotsync {name}" in usage, name
 
 

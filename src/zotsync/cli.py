@@ -1,5 +1,8 @@
 """The `zotsync` command line: a click group; each command lives in zotsync.commands.
 
+Commands are imported when they run (`COMMANDS`): `zotsync --help` and `zotsync parse`
+do not load the Zotero client, the TUI, the .bib code or the LLM client.
+
 Exit codes (zotsync.errors.ExitCode): 0 done; 1 some papers failed to sync (the report
 says which); 2 bad usage or unreadable input/config; 3 Zotero refused or unreachable;
 4 lookups or LLM summaries failed; 70 internal error (a bug: please report);
@@ -9,27 +12,19 @@ says which); 2 bad usage or unreadable input/config; 3 Zotero refused or unreach
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sqlite3
 import sys
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
 from zotsync import __version__
-from zotsync.commands.bib import bib
-from zotsync.commands.collections import collections
 from zotsync.commands.common import RunContext
-from zotsync.commands.config import config_command
-from zotsync.commands.login import login
-from zotsync.commands.parse import parse
-from zotsync.commands.push import push
-from zotsync.commands.refresh import refresh
-from zotsync.commands.resolve import resolve
-from zotsync.commands.summarize import summarize
-from zotsync.commands.tui import tui
 from zotsync.core.text import clean_text
 from zotsync.errors import ExitCode, StoreError, ZotsyncError, exit_code_for, redact
 from zotsync.store import damaged, is_damage
@@ -67,12 +62,75 @@ def _usage_error(ctx: click.Context, error: click.UsageError) -> NoReturn:
     ctx.exit(ExitCode.USAGE)
 
 
+@dataclass(frozen=True)
+class LazyCommand:
+    """A command by where it lives, and the first paragraph of its help (the command list
+    of `zotsync --help`, without importing it; a test keeps it equal to the docstring's)."""
+
+    module: str
+    name: str
+    summary: str
+
+    def load(self) -> click.Command:
+        command = getattr(importlib.import_module(self.module), self.name)
+        assert isinstance(command, click.Command)
+        return command
+
+
+COMMANDS = {
+    "bib": LazyCommand("zotsync.commands.bib", "bib",
+                       "Write the papers of digests as BibTeX entries into a .bib file."),
+    "collections": LazyCommand("zotsync.commands.collections", "collections",
+                               "List the library's collections as a tree, with item counts and keys."),
+    "config": LazyCommand("zotsync.commands.config", "config_command",
+                          "Show the settings in force and where each comes from (the API key is never "
+                          "shown)."),
+    "login": LazyCommand("zotsync.commands.login", "login",
+                         "Ask for your Zotero API key, check it, and save it for later commands."),
+    "parse": LazyCommand("zotsync.commands.parse", "parse",
+                         "Read digests and list their papers, duplicates merged."),
+    "push": LazyCommand("zotsync.commands.push", "push",
+                        "Push papers from digests into a Zotero collection, never duplicating."),
+    "refresh": LazyCommand("zotsync.commands.refresh", "refresh",
+                           "Turn preprints that have been published into their published version."),
+    "resolve": LazyCommand("zotsync.commands.resolve", "resolve",
+                           "Find arXiv IDs and fill authors, dates, categories and journal data."),
+    "summarize": LazyCommand("zotsync.commands.summarize", "summarize",
+                             "Write the missing TL;DRs (and motivation, method, result, conclusion) "
+                             "with an LLM."),
+    "tui": LazyCommand("zotsync.commands.tui", "tui",
+                       "Browse digests, pick papers and a collection, review, push; export .bib."),
+}
+
+
 class ZotsyncGroup(click.Group):
-    """Turns every error into one line on stderr and its exit code; no tracebacks."""
+    """Turns every error into one line on stderr and its exit code; no tracebacks.
+    Its commands (`COMMANDS`) are imported when one is run."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.add_command(COMMANDS[cmd_name].load(), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list, from `COMMANDS` (as click words it from each command's help)."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            command = self.commands.get(name) or click.Command(name, help=COMMANDS[name].summary)
+            if not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # `zotsync FILE...` (existing files and no command) opens the TUI.
-        if args and args[0] not in self.commands and not args[0].startswith("-") and Path(args[0]).is_file():
+        if (args and args[0] not in self.list_commands(ctx) and not args[0].startswith("-")
+                and Path(args[0]).is_file()):
             args = ["tui", *args]
         try:
             return super().parse_args(ctx, args)
@@ -137,18 +195,6 @@ def cli(ctx: click.Context) -> None:
     (page text or API JSON), arXiv API/RSS/listing e-mails and plain ID lists.
     """
     ctx.ensure_object(RunContext)
-
-
-cli.add_command(parse)
-cli.add_command(config_command)
-cli.add_command(push)
-cli.add_command(bib)
-cli.add_command(collections)
-cli.add_command(login)
-cli.add_command(resolve)
-cli.add_command(summarize)
-cli.add_command(refresh)
-cli.add_command(tui)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -162,8 +162,10 @@ class Store:
 
     def record_sightings(self, papers: Iterable[Paper], today: date) -> None:
         """Remember that each paper's source digests showed it (first date kept)."""
+        names: dict[str, str] = {}  # one path resolution per digest, not per paper
         rows = [
-            (key, _digest_name(source.file), today.isoformat())
+            (key, names.get(source.file) or names.setdefault(source.file, _digest_name(source.file)),
+             today.isoformat())
             for paper in papers
             for source in {s.file: s for s in paper.sources}.values()
             for key in paper_keys(paper)

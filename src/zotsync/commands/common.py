@@ -6,7 +6,6 @@ meant for a person — counts, warnings, progress, errors — goes to stderr.
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from zotsync.config import Settings, load_settings
+from zotsync.core import json_text
 from zotsync.core.text import clean_text
 from zotsync.readers import FORMATS
 from zotsync.store import Store
@@ -82,8 +82,10 @@ def resolve_as_of(value: Any) -> date:
 
 
 def emit_json(document: Any) -> None:
-    """Write exactly one JSON document (and a newline) to stdout."""
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
+    """Write exactly one JSON document (and a newline) to stdout, as
+    `json.dumps(document, ensure_ascii=False, indent=2)` spells it (zotsync.core.json_text)."""
+    for piece in json_text.chunks(document):
+        sys.stdout.write(piece)
     sys.stdout.write("\n")
     sys.stdout.flush()
 

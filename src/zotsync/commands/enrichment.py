@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -15,8 +15,10 @@ from zotsync.commands.common import RunContext, note
 from zotsync.core.identity import normalize_doi, parse_arxiv_id
 from zotsync.core.paper import Paper
 from zotsync.core.selection import select_papers, split_selectors
-from zotsync.enrich import EnrichReport, Progress, enrich_papers
 from zotsync.errors import ZotsyncError
+
+if TYPE_CHECKING:  # the lookups (HTTP clients) load only when a command looks something up
+    from zotsync.enrich import EnrichReport, Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,6 +68,8 @@ def enrich_for_command(
 ) -> EnrichReport:
     """Enrich with the run's settings and store, progress on stderr, report lines after."""
     with _progress_on_stderr() as progress:
+        from zotsync.enrich import enrich_papers  # noqa: PLC0415
+
         report = enrich_papers(papers, run.settings, run.store, offline=offline, force=force,
                                hf_dates=hf_dates, on_progress=progress)
     for line in report.lines():
