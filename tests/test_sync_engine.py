@@ -173,3 +173,52 @@ def test_an_empty_library_plans_everything_new_and_takes_no_writes() -> None:
     with pytest.raises(ZoteroError) as refused:
         push([PAPER], library, "A/B", PushOptions())
     assert refused.value.message == "no Zotero library to write to"
+
+
+def _requests(emu) -> list[str]:  # type: ignore[no-untyped-def]
+    return [f"{r.method} {r.path.rsplit('/', 1)[-1]}" + (f" {r.status}" if r.method == "GET" else "")
+            for r in emu.log]
+
+
+@pytest.mark.parametrize("notes", [False, True])
+def test_a_first_push_writes_and_reads_nothing_more_than_it_must(zotero_emu, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                 notes: bool) -> None:
+    """Into an empty library: fill the index (items, collections), create the collection,
+    write the papers; no schema questions (the server runs the schema zotsync carries) and no
+    read-back after writing (the index is updated from the write answers)."""
+    from zotsync.sync import push
+
+    papers = [PAPER.replace(arxiv_id=f"2507.{i:05d}", title=f"Paper {i}",
+                            summary=PAPER.summary if notes else None) for i in range(57)]
+    store = Store(tmp_path / "s.sqlite3")
+    settings = settings_for(zotero_emu)
+    outcome = push(papers, open_library(settings, store, refresh=False), "Bench", PushOptions())
+    assert outcome.report is not None and outcome.report.counts()["created"] == 57
+    # 57 papers with their PDF links: 114 objects, 25 papers (50 objects) a request; with
+    # notes 171 objects, 16 papers (48 objects) a request
+    assert _requests(zotero_emu) == ["GET items 200", "GET collections 200", "POST collections",
+                                     *["POST items"] * (4 if notes else 3)]
+    zotero_emu.clear_log()
+    again = push(papers, open_library(settings, store, refresh=False), "Bench", PushOptions())
+    assert again.report is not None and again.report.counts()["unchanged"] == 57
+    assert _requests(zotero_emu) == ["GET items 304"]
+
+
+def test_the_index_after_a_push_is_the_library_as_a_full_read_finds_it(zotero_emu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from zotsync.sync import push
+    from zotsync.zotero.index import LibraryIndex
+
+    [mine] = zotero_emu.seed_items(items=[{"itemType": "preprint", "title": "Mine",
+                                           "archiveID": "arXiv:2506.02013"}])
+    papers = [PAPER, PAPER.replace(arxiv_id="2507.00001", title="New")]
+    settings = settings_for(zotero_emu)
+    store = Store(tmp_path / "s.sqlite3")
+    library = open_library(settings, store, refresh=False)
+    push(papers, library, "A/B", PushOptions())  # files one, creates one, notes, links, collections
+    fresh = open_library(settings, Store(tmp_path / "fresh.sqlite3"))  # read in full
+    assert library.index.version == fresh.index.version
+    keys = sorted(zotero_emu.library().items)
+    assert mine in keys and len(keys) == 5  # 2 items, 2 notes, 1 link
+    assert [library.index.get(k) for k in keys] == [fresh.index.get(k) for k in keys]
+    assert library.index.collections() == fresh.index.collections()
+    assert LibraryIndex(store, library.index.library).version == fresh.index.version

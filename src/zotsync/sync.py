@@ -48,6 +48,7 @@ from zotsync.core.sync_plan import (
     resolve_collection,
     similar_collections,
 )
+from zotsync.core.zotero_item import ITEM_FIELDS, SCHEMA_VERSION
 from zotsync.core.zotero_paper import find_collection, item_paper, note_tldr
 from zotsync.errors import PushBusy, ZoteroError, ZotsyncError
 from zotsync.keys import choose_keys, pinned_keys
@@ -160,11 +161,18 @@ def citation_key_types(library: Library) -> frozenset[str]:
     """The item types whose schema on this server has a `citationKey` field.
 
     Schema v41 gives every type one; an older server's does not (its items carry the key
-    as an Extra line instead). Asked once per server and schema version
-    (`/itemTypeFields`, one request per type), then remembered in the store.
+    as an Extra line instead). A server on the schema zotsync carries (`ITEM_FIELDS`,
+    v41) is not asked; another is asked once per server and schema version
+    (`/itemTypeFields`, one request per type). Either way the answer is remembered in the
+    store.
     """
     target, index = library.target, library.index
     server_id = target.server
+    if target.schema_version == SCHEMA_VERSION:
+        for item_type in WRITTEN_TYPES:
+            if index.schema_fields(server_id, SCHEMA_VERSION, item_type) is None:
+                index.remember_schema_fields(server_id, SCHEMA_VERSION, item_type, ITEM_FIELDS[item_type])
+        return frozenset(t for t in WRITTEN_TYPES if "citationKey" in ITEM_FIELDS[t])
     # A run whose only read was a 304 (which the server sends before its version headers)
     # has not heard the schema version: the last one seen stands in. A server upgraded since
     # then gets Extra lines until its next full answer, which Zotero reads as keys too.

@@ -30,7 +30,6 @@ and keeps the local index (zotsync.zotero.index) in step with what it wrote.
 
 from __future__ import annotations
 
-import contextlib
 import html
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -152,6 +151,9 @@ class Applier:
         # (If-Unmodified-Since-Version). None: unknown (an answer was lost), re-read first.
         self.known: int | None = index.version
         self.notes_done: set[str] = set()  # item keys whose note an earlier attempt created
+        # Whether every object written was recorded from its answer (an older server may
+        # answer with keys only: then the next run reads them instead).
+        self.complete = True
         # Until the first plan's collections exist, an error is raised (nothing of the push
         # happened); after, it stops the push and the papers not written are reported failed.
         self.started = False
@@ -188,9 +190,12 @@ class Applier:
                               hint="check the name (1-255 characters) and your write access")
         self.report.collections_created += len(payload)
         self.index.release(identity for identity, _ in pending)
+        answers = [report.successful.get(index, {}) for index in range(len(steps))]
+        self.complete &= all("data" in answer for answer in answers)
         self.index.record_collections(
-            [{"key": s.key, "version": 0, "data": {"name": s.name, "parentCollection": s.parent}}
-             for s in steps])
+            [answer if "data" in answer else
+             {"key": s.key, "version": 0, "data": {"name": s.name, "parentCollection": s.parent}}
+             for s, answer in zip(steps, answers, strict=True)])
         self.plan = replace(self._plan, new_collections=())
 
     # -- optimistic concurrency ----------------------------------------------------------
@@ -303,6 +308,7 @@ class Applier:
 
     def _record(self, sent: Sequence[_Sent], report: WriteReport, *, exclude: set[str]) -> None:
         self.index.record_written([obj for obj in report.successful.values() if "data" in obj])
+        self.complete &= all("data" in obj for obj in report.successful.values())
         failures: dict[str, str] = {}
         for i, failure in report.failed.items():
             failures.setdefault(sent[i].plan.item_key, _reason(failure))
@@ -400,14 +406,16 @@ class Applier:
         self._fail_unreported(papers, error.message)
 
     def finish(self) -> SyncReport:
-        """The report, once the last plan is applied."""
-        if any(r.plan.writes for r in self.report.results) and self.report.stopped_by is None:
-            # Catch the index up with what was just written (our own objects come back
-            # with the versions already recorded, so this costs no item fetches), so
-            # the next run starts with a single "not modified" answer. Best effort:
-            # everything is written, and the next run refreshes anyway.
-            with contextlib.suppress(ZoteroError):
-                self.index.refresh(self.target)
+        """The report, once the last plan is applied; the index is left at the library
+        version our last write answered with, so the next run starts from there.
+
+        No read-back is needed: every write was sent with If-Unmodified-Since-Version of the
+        version before it, so between the version the index was read at and `known` the
+        library changed by our writes alone, and each write's answer (the objects with
+        their new versions) is already recorded. The next run's incremental read (one
+        "not modified" answer when nothing else changed) is the proof."""
+        if self.known is not None and self.complete:
+            self.index.caught_up(self.known)
         return self.report
 
     def _fail_unreported(self, batch: Sequence[PaperPlan], reason: str) -> None:

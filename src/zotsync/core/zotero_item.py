@@ -30,6 +30,7 @@ PDF_TITLE = "arXiv PDF"
 
 # Zotero schema v41 fields of the item types zotsync writes (checked against
 # ../shared/reference/zotero-schema.json by tests/test_conformance_zotero_schema.py).
+SCHEMA_VERSION = 41  # the schema ITEM_FIELDS is: a server answering with it needs no asking
 ITEM_FIELDS: Mapping[str, frozenset[str]] = {
     "preprint": frozenset({
         "title", "abstractNote", "genre", "repository", "archiveID", "place", "date", "series",

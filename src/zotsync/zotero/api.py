@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from zotsync.core.zotero_item import ITEM_FIELDS, SCHEMA_VERSION
 from zotsync.errors import ZoteroError
 
 KEY_ALPHABET = "23456789ABCDEFGHIJKLMNPQRSTUVWXYZ"
@@ -120,7 +121,7 @@ class EmptyTarget:
 
     library_label = "an empty library"
     server = "empty:"
-    schema_version: int | None = None
+    schema_version: int | None = SCHEMA_VERSION
 
     def close(self) -> None:
         pass
@@ -141,7 +142,7 @@ class EmptyTarget:
         return Versioned({}, 0)
 
     def item_type_fields(self, item_type: str) -> frozenset[str]:
-        return frozenset({"title", "citationKey"})
+        return ITEM_FIELDS.get(item_type, frozenset())
 
     def all_collections(self) -> Versioned:
         return Versioned([], 0)

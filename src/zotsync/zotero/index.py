@@ -225,6 +225,14 @@ class LibraryIndex:
         with self.store.transaction() as conn:
             self._put_items(conn, [library_item(obj.get("data") or obj) for obj in objects])
 
+    def caught_up(self, version: int) -> None:
+        """The library is at `version` through writes whose answers were all recorded here
+        (see zotsync.sync_apply): the index reflects that version. Never moves it back."""
+        with self.store.transaction() as conn:
+            conn.execute("UPDATE zotero_libraries SET version = ? WHERE library = ? AND version < ?",
+                         (version, self.library, version))
+            self._mark_fresh(conn)
+
     def record_collections(self, objects: Iterable[Mapping[str, Any]]) -> None:
         rows = [(self.library, o["key"], int(o.get("version") or 0), o["data"]["name"],
                  o["data"].get("parentCollection") or None) for o in objects]
