@@ -24,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "src"), str(HERE.parent / "tests")]
 
 from bench_push import KEY, digest, kinds, serve  # noqa: E402
+
 from zotsync.config import load_settings  # noqa: E402
 from zotsync.core.sync_plan import PushOptions  # noqa: E402
 from zotsync.inputs import load_papers  # noqa: E402
