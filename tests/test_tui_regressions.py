@@ -154,8 +154,9 @@ def test_the_command_reports_an_interrupted_push_and_exits_130(run_cli: Any, zot
     """`zotsync tui` end to end (the app headless): q while the push creates its collection
     (slowly), before any paper is sent."""
     # Slow enough for `q` to come while the collection is created: pressing `p` alone takes
-    # Pilot up to ~0.7 s on a loaded machine (a 0.5 s delay let the push finish first).
-    zotero_emu.inject(Fault.slow(2.0, "POST", r"/collections$"))
+    # Pilot up to ~0.7 s on a loaded machine, more when 2 cores run many workers (0.5 s, then
+    # 2 s, let the push finish first).
+    zotero_emu.inject(Fault.slow(4.0, "POST", r"/collections$"))
 
     async def drive(app: ZotsyncApp) -> None:
         async with app.run_test(size=(100, 30)) as pilot:
