@@ -16,6 +16,7 @@ import pytest
 
 from servers.arxiv_standin import ArxivStandIn
 from servers.crossref_standin import CrossrefStandIn
+from servers.lookup_fixtures import published_lookups
 from servers.standin import CatalogPaper
 from test_bib_latex import _MISSING, assert_clean, compile_biber, compile_bibtex
 from zotsync.core.bibtex_entry import EntryOptions, format_entry
@@ -53,13 +54,8 @@ def _catalogue() -> list[CatalogPaper]:
 
 @pytest.fixture
 def lookups(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ArxivStandIn, CrossrefStandIn]]:
-    arxiv = ArxivStandIn(catalogue=_catalogue())
-    crossref = CrossrefStandIn(catalogue=_catalogue())
-    with arxiv.serving("/api/query"), crossref.serving(""):
-        monkeypatch.setenv("ZOTSYNC_ARXIV_URL", arxiv.url)
-        monkeypatch.setenv("ZOTSYNC_ARXIV_DELAY", "0")
-        monkeypatch.setenv("ZOTSYNC_CROSSREF_URL", crossref.url)
-        yield arxiv, crossref
+    with published_lookups(_catalogue(), monkeypatch) as servers:
+        yield servers
 
 
 _ENTRY = re.compile(r"@\w+\{(?P<key>[^,\s{}=]+),\n.*?\n\}", re.DOTALL)

@@ -16,6 +16,7 @@ from pyzotero import zotero
 
 from servers.arxiv_standin import ArxivStandIn
 from servers.crossref_standin import CrossrefStandIn
+from servers.lookup_fixtures import published_lookups
 from servers.standin import CatalogPaper
 from servers.zotero_emulator import Fault, ZoteroEmulator
 
@@ -41,13 +42,8 @@ def _catalogue() -> list[CatalogPaper]:
 
 @pytest.fixture
 def lookups(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ArxivStandIn, CrossrefStandIn]]:
-    arxiv = ArxivStandIn(catalogue=_catalogue())
-    crossref = CrossrefStandIn(catalogue=_catalogue())
-    with arxiv.serving("/api/query"), crossref.serving(""):
-        monkeypatch.setenv("ZOTSYNC_ARXIV_URL", arxiv.url)
-        monkeypatch.setenv("ZOTSYNC_ARXIV_DELAY", "0")
-        monkeypatch.setenv("ZOTSYNC_CROSSREF_URL", crossref.url)
-        yield arxiv, crossref
+    with published_lookups(_catalogue(), monkeypatch) as servers:
+        yield servers
 
 
 def by_arxiv(emu: ZoteroEmulator) -> dict[str, dict[str, Any]]:

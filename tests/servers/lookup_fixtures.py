@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -172,3 +173,17 @@ def no_network_lookups(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         monkeypatch.setenv("ZOTSYNC_CROSSREF_URL", dead)
         monkeypatch.setenv("ZOTSYNC_ARXIV_DELAY", "0")
         yield dead
+
+
+@contextmanager
+def published_lookups(catalogue: list[CatalogPaper],
+                      monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ArxivStandIn, CrossrefStandIn]]:
+    """arXiv and Crossref stand-ins serving `catalogue` (published versions: journal_ref,
+    DOI), the settings pointed at them: what `refresh` and `bib --upgrade` look up."""
+    arxiv = ArxivStandIn(catalogue=catalogue)
+    crossref = CrossrefStandIn(catalogue=list(catalogue))
+    with arxiv.serving("/api/query"), crossref.serving(""):
+        monkeypatch.setenv("ZOTSYNC_ARXIV_URL", arxiv.url)
+        monkeypatch.setenv("ZOTSYNC_ARXIV_DELAY", "0")
+        monkeypatch.setenv("ZOTSYNC_CROSSREF_URL", crossref.url)
+        yield arxiv, crossref
