@@ -245,3 +245,16 @@ def test_two_papers_matching_one_item_write_one_note() -> None:
     assert (second.action, second.note) == (ItemAction.SKIP, NoteAction.NONE)
     objects = [o for p in plan.papers for o in p.objects("COLL2222", plan.options)]
     assert sum(o.get("itemType") == "note" for o in objects) == 1
+
+
+def test_every_action_has_its_wordings_and_the_json_counts_keep_their_names() -> None:
+    from zotsync.core.sync_plan import ITEM_LABELS, NOTE_LABELS, ItemAction, NoteAction
+
+    assert set(ITEM_LABELS) == set(ItemAction) and set(NOTE_LABELS) == set(NoteAction)
+    plan = plan_push([paper(1), paper(2, summary=None)], Library([]), "C",  # type: ignore[arg-type]
+                     options=PushOptions(), new_key=keys())
+    tally = plan.tally()
+    assert tally.items[ItemAction.CREATE] == 2 and tally.notes[NoteAction.CREATE] == 1
+    assert list(plan.counts()) == ["create", "file", "filed", "skip", "note_create", "note_update",
+                                   "note_leave", "note_keep_edited", "note_none", "collections_to_create"]
+    assert ("items to create", 2) in tally.labelled() and ("notes to create", 1) in tally.labelled()

@@ -38,6 +38,8 @@ from typing import Any
 
 from zotsync.core.paper import Paper
 from zotsync.core.sync_plan import (
+    ITEM_LABELS,
+    NOTE_LABELS,
     ItemAction,
     NoteAction,
     PaperPlan,
@@ -99,20 +101,49 @@ class SyncReport:
         """Papers done (written, or needing no write)."""
         return sum(1 for r in self.results if r.ok)
 
-    def counts(self) -> dict[str, int]:
+    def tally(self) -> PushCounts:
         ok = [r for r in self.results if r.ok]
-        return {
-            "created": sum(r.plan.action is ItemAction.CREATE for r in ok),
-            "filed": sum(r.plan.action is ItemAction.FILE for r in ok),
-            "already_filed": sum(r.plan.action is ItemAction.FILED for r in ok),
-            "skipped": sum(r.plan.action is ItemAction.SKIP for r in ok),
-            "notes_created": sum(r.plan.note is NoteAction.CREATE for r in ok),
-            "notes_updated": sum(r.plan.note is NoteAction.UPDATE for r in ok),
-            "notes_kept_edited": sum(r.plan.note is NoteAction.KEEP_EDITED for r in ok),
-            "unchanged": sum(not r.plan.writes for r in ok),
-            "failed": len(self.results) - len(ok),
-            "collections_created": self.collections_created,
-        }
+        items = dict.fromkeys(ItemAction, 0)
+        notes = dict.fromkeys(NoteAction, 0)
+        for result in ok:
+            items[result.plan.action] += 1
+            notes[result.plan.note] += 1
+        return PushCounts(items, notes, unchanged=sum(not r.plan.writes for r in ok),
+                          failed=len(self.results) - len(ok), collections_created=self.collections_created)
+
+    def counts(self) -> dict[str, int]:
+        """The counts as `push --json` writes them (`tally` for the typed ones)."""
+        return self.tally().as_json()
+
+
+_JSON_ITEM = {ItemAction.CREATE: "created", ItemAction.FILE: "filed", ItemAction.FILED: "already_filed",
+              ItemAction.SKIP: "skipped"}
+_JSON_NOTE = {NoteAction.CREATE: "notes_created", NoteAction.UPDATE: "notes_updated",
+              NoteAction.KEEP_EDITED: "notes_kept_edited"}
+
+
+@dataclass(frozen=True, slots=True)
+class PushCounts:
+    """What a push did: the papers done by item and note action, and the rest."""
+
+    items: Mapping[ItemAction, int]
+    notes: Mapping[NoteAction, int]
+    unchanged: int  # done, with nothing to write
+    failed: int
+    collections_created: int
+
+    def as_json(self) -> dict[str, int]:
+        """The documented `counts` of `push --json`."""
+        return ({name: self.items[a] for a, name in _JSON_ITEM.items()}
+                | {name: self.notes[n] for n, name in _JSON_NOTE.items()}
+                | {"unchanged": self.unchanged, "failed": self.failed,
+                   "collections_created": self.collections_created})
+
+    def labelled(self) -> list[tuple[str, int]]:
+        """(label, count) of what was done, in the order a summary shows them."""
+        return [("collections created", self.collections_created),
+                *((ITEM_LABELS[a].done or "", self.items[a]) for a in ItemAction),
+                *((label, self.notes[n]) for n in NoteAction if (label := NOTE_LABELS[n].done))]
 
 
 @dataclass(slots=True)

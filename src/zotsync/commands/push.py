@@ -27,27 +27,21 @@ from zotsync.commands.enrichment import choose_papers, enrich_option, offline_op
 from zotsync.commands.parse import report_counts
 from zotsync.commands.summarize import raise_for_report, run_summaries
 from zotsync.core.library import join_collection_path
-from zotsync.core.sync_plan import ItemAction, NoteAction, PaperPlan, Plan, PushOptions
+from zotsync.core.sync_plan import (
+    ITEM_LABELS,
+    NOTE_LABELS,
+    ItemAction,
+    NoteAction,
+    PaperPlan,
+    Plan,
+    PushOptions,
+)
 from zotsync.errors import SyncFailed, ZotsyncError
 from zotsync.inputs import load_papers
 from zotsync.summaries import attach_summaries, require_llm
 from zotsync.sync import empty_library, open_library
 from zotsync.sync import push as push_papers
 from zotsync.sync_apply import SyncReport, interruption_line, permanent
-
-_ACTION_TEXT = {
-    ItemAction.CREATE: "create",
-    ItemAction.FILE: "file existing",
-    ItemAction.FILED: "already in collection",
-    ItemAction.SKIP: "skip (in library)",
-}
-_NOTE_TEXT = {
-    NoteAction.CREATE: "create",
-    NoteAction.UPDATE: "update",
-    NoteAction.LEAVE: "unchanged",
-    NoteAction.KEEP_EDITED: "edited in Zotero: kept",
-    NoteAction.NONE: "-",
-}
 
 
 def paper_plan_json(plan: PaperPlan) -> dict[str, Any]:
@@ -86,18 +80,19 @@ def print_plan(plan: Plan) -> None:
     table.add_column("Note")
     for paper in plan.papers:
         table.add_row(paper.paper.arxiv_id or paper.paper.doi or "-", paper.paper.title,
-                      _ACTION_TEXT[paper.action], _NOTE_TEXT[paper.note])
+                      ITEM_LABELS[paper.action].row, NOTE_LABELS[paper.note].row)
     print_table(table)
     if plan.new_collections:
         click.echo("collections to create: " + " / ".join(s.name for s in plan.new_collections))
 
 
 def summary_line(report: SyncReport) -> str:
-    c = report.counts()
-    edited = (f", notes edited in Zotero (kept) {c['notes_kept_edited']}"
-              if c["notes_kept_edited"] else "")
-    return (f"created {c['created']}, filed {c['filed']}, notes created {c['notes_created']}, "
-            f"notes updated {c['notes_updated']}{edited}, unchanged {c['unchanged']}, failed {c['failed']}")
+    c = report.tally()
+    kept = c.notes[NoteAction.KEEP_EDITED]
+    edited = f", notes edited in Zotero (kept) {kept}" if kept else ""
+    return (f"created {c.items[ItemAction.CREATE]}, filed {c.items[ItemAction.FILE]}, "
+            f"notes created {c.notes[NoteAction.CREATE]}, notes updated {c.notes[NoteAction.UPDATE]}"
+            f"{edited}, unchanged {c.unchanged}, failed {c.failed}")
 
 
 @contextmanager
@@ -271,9 +266,9 @@ def push(run: RunContext, files: tuple[str, ...], collection: str | None, select
             emit_json({"dry_run": True, "plan": plan_json(plan)})
         else:
             print_plan(plan)
-        counts = plan.counts()
-        note(f"plan: create {counts['create']}, file {counts['file']}, notes create "
-             f"{counts['note_create']}, update {counts['note_update']}; "
+        counts = plan.tally()
+        note(f"plan: create {counts.items[ItemAction.CREATE]}, file {counts.items[ItemAction.FILE]}, "
+             f"notes create {counts.notes[NoteAction.CREATE]}, update {counts.notes[NoteAction.UPDATE]}; "
              f"{plan_json(plan)['write_requests']} write requests (dry run: nothing written)")
         return
     note(summary_line(report))

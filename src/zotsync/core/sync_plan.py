@@ -38,6 +38,56 @@ class NoteAction(StrEnum):
     NONE = "none"  # no summary, --no-notes, or the user deleted zotsync's note
 
 
+@dataclass(frozen=True, slots=True)
+class ActionLabels:
+    """Every wording of one action, in one place."""
+
+    row: str  # a paper's row in `push --dry-run`'s table
+    short: str  # a paper's row in the TUI review (a narrow column)
+    planned: str | None  # a plan's count ("items to create"); None: not counted there
+    done: str | None  # a push's count ("items created"); None: not counted there
+
+
+ITEM_LABELS: Mapping[ItemAction, ActionLabels] = {
+    ItemAction.CREATE: ActionLabels("create", "create", "items to create", "items created"),
+    ItemAction.FILE: ActionLabels("file existing", "file existing", "existing items to file",
+                                  "existing items filed"),
+    ItemAction.FILED: ActionLabels("already in collection", "already there", "already in the collection",
+                                   "already in the collection"),
+    ItemAction.SKIP: ActionLabels("skip (in library)", "skip", "skipped", "skipped"),
+}
+NOTE_LABELS: Mapping[NoteAction, ActionLabels] = {
+    NoteAction.CREATE: ActionLabels("create", "create", "notes to create", "notes created"),
+    NoteAction.UPDATE: ActionLabels("update", "update", "notes to update", "notes updated"),
+    NoteAction.LEAVE: ActionLabels("unchanged", "unchanged", "notes unchanged", None),
+    # short: the counts say "edited in Zotero (kept)"
+    NoteAction.KEEP_EDITED: ActionLabels("edited in Zotero: kept", "edited: kept",
+                                         "notes edited in Zotero (kept)", "notes kept (edited in Zotero)"),
+    NoteAction.NONE: ActionLabels("-", "-", None, None),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PlanCounts:
+    """How many papers of a plan get each item and note action."""
+
+    items: Mapping[ItemAction, int]
+    notes: Mapping[NoteAction, int]
+    collections_to_create: int
+
+    def as_json(self) -> dict[str, int]:
+        """The documented `counts` of `push --json`'s plan."""
+        return ({a.value: self.items[a] for a in ItemAction}
+                | {f"note_{n.value}": self.notes[n] for n in NoteAction}
+                | {"collections_to_create": self.collections_to_create})
+
+    def labelled(self) -> list[tuple[str, int]]:
+        """(label, count) of every count a plan's summary shows, in order."""
+        return [("collections to create", self.collections_to_create),
+                *((ITEM_LABELS[a].planned or "", self.items[a]) for a in ItemAction),
+                *((label, self.notes[n]) for n in NoteAction if (label := NOTE_LABELS[n].planned))]
+
+
 def text_hash(text: str) -> str:
     """Fingerprint of a note's plain text (`note_text`, as the library index keeps it)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -146,13 +196,17 @@ class Plan:
     options: PushOptions = field(default_factory=PushOptions)
     warnings: tuple[str, ...] = ()  # worth a look before writing (a near-duplicate name)
 
-    def counts(self) -> dict[str, int]:
-        counts = {a.value: 0 for a in ItemAction} | {f"note_{n.value}": 0 for n in NoteAction}
+    def tally(self) -> PlanCounts:
+        items = dict.fromkeys(ItemAction, 0)
+        notes = dict.fromkeys(NoteAction, 0)
         for paper in self.papers:
-            counts[paper.action.value] += 1
-            counts[f"note_{paper.note.value}"] += 1
-        counts["collections_to_create"] = len(self.new_collections)
-        return counts
+            items[paper.action] += 1
+            notes[paper.note] += 1
+        return PlanCounts(items, notes, len(self.new_collections))
+
+    def counts(self) -> dict[str, int]:
+        """The counts as `push --json` writes them (`tally` for the typed ones)."""
+        return self.tally().as_json()
 
     @property
     def writes(self) -> bool:

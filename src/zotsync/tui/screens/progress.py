@@ -76,24 +76,20 @@ def report_summary(plan: Plan, report: SyncReport | None, failure: Failure | Non
         text.append(str(failure) if failure else "unknown error")
         return text
     failed = failures(report)
-    counts = {**report.counts(), "failed": len(failed), "not_sent": len(report.failed) - len(failed)}
+    not_sent = len(report.failed) - len(failed)
     if report.cancelled:
-        plural = "s were" if counts["not_sent"] != 1 else " was"
-        text.append(f"Cancelled: {counts['not_sent']} paper{plural} not sent (nothing half-written).\n",
+        plural = "s were" if not_sent != 1 else " was"
+        text.append(f"Cancelled: {not_sent} paper{plural} not sent (nothing half-written).\n",
                     style="bold yellow")
     elif failed:
         plural = "s" if len(report.results) != 1 else ""
         text.append(f"{len(failed)} of {len(report.results)} paper{plural} failed.\n", style="bold red")
     else:
         text.append(f"Done: {target}\n", style="bold green")
-    for label, key in (("collections created", "collections_created"), ("items created", "created"),
-                       ("existing items filed", "filed"), ("already in the collection", "already_filed"),
-                       ("skipped", "skipped"), ("notes created", "notes_created"),
-                       ("notes updated", "notes_updated"),
-                       ("notes kept (edited in Zotero)", "notes_kept_edited"),
-                       ("failed", "failed"), ("not sent (cancelled)", "not_sent")):
-        if counts[key]:
-            text.append(f"{counts[key]:>5}  ", style="bold")
+    for label, count in (*report.tally().labelled(), ("failed", len(failed)),
+                         ("not sent (cancelled)", not_sent)):
+        if count:
+            text.append(f"{count:>5}  ", style="bold")
             text.append(f"{label}\n")
     return text
 

@@ -14,45 +14,20 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Label, Static
 
 from zotsync.core.library import join_collection_path
-from zotsync.core.sync_plan import ItemAction, NoteAction, Plan
-
-ACTION_TEXT = {
-    ItemAction.CREATE: "create",
-    ItemAction.FILE: "file existing",
-    ItemAction.FILED: "already there",
-    ItemAction.SKIP: "skip",
-}
-NOTE_TEXT = {
-    NoteAction.CREATE: "create",
-    NoteAction.UPDATE: "update",
-    NoteAction.LEAVE: "unchanged",
-    NoteAction.KEEP_EDITED: "edited: kept",  # short: the counts say "edited in Zotero (kept)"
-    NoteAction.NONE: "-",
-}
+from zotsync.core.sync_plan import ITEM_LABELS, NOTE_LABELS, ItemAction, Plan
 
 
 def plan_summary(plan: Plan) -> Text:
     """The counts of a plan, one line each, zero counts left out."""
-    counts = plan.counts()
-    lines = [
-        ("collections to create", counts["collections_to_create"]),
-        ("items to create", counts["create"]),
-        ("existing items to file", counts["file"]),
-        ("already in the collection", counts["filed"]),
-        ("skipped", counts["skip"]),
-        ("notes to create", counts["note_create"]),
-        ("notes to update", counts["note_update"]),
-        ("notes unchanged", counts["note_leave"]),
-        ("notes edited in Zotero (kept)", counts["note_keep_edited"]),
-    ]
+    counts = plan.tally()
     text = Text()
-    for label, count in lines:
+    for label, count in counts.labelled():
         if count:
             text.append(f"{count:>5}  ", style="bold")
             text.append(f"{label}\n")
     if plan.new_collections:
         text.append("\nnew: " + " / ".join(step.name for step in plan.new_collections), style="green")
-    if plan.options.tags and counts["create"]:
+    if plan.options.tags and counts.items[ItemAction.CREATE]:
         text.append("\ntags on new items: " + ", ".join(plan.options.tags))
     for warning in plan.warnings:
         text.append(f"\nnote: {warning}", style="yellow")
@@ -111,7 +86,7 @@ class ReviewScreen(Screen[bool]):
         """The rows, with the Title column taking the width the others leave (it shrank to a
         few characters at 80 columns); laid out again when the terminal is resized."""
         table = self.query_one(DataTable)
-        rows = [(ACTION_TEXT[p.action], NOTE_TEXT[p.note],
+        rows = [(ITEM_LABELS[p.action].short, NOTE_LABELS[p.note].short,
                  p.paper.label if p.paper.arxiv_id or p.paper.doi else "-", " ".join(p.paper.title.split()))
                 for p in self.plan.papers]
         fixed = [max([cell_len(header), *(cell_len(r[i]) for r in rows)]) for i, header in
