@@ -316,6 +316,7 @@ class Settings:
     llm_concurrency: int = 4
     llm_timeout: float = 120.0
     llm_retries: int = 4
+    filters: Mapping[str, str] = field(default_factory=dict, compare=False)  # [filters]: --where @name
     origins: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -367,15 +368,36 @@ def read_config_file(path: Path) -> dict[str, Any]:
                           hint="fix that line or delete the file and run `zotsync login`") from None
 
 
+def _filters(document: Mapping[str, Any], path: Path) -> dict[str, str]:
+    """`[filters] name = "query"`: named `--where` queries (checked when used, where the
+    column of a mistake can be shown)."""
+    table = document.get("filters", {})
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{path}: [filters] must be a table of name = \"query\" lines",
+                          hint='write it as [filters] followed by lines such as mine = "cat:cs.CL -survey"')
+    filters: dict[str, str] = {}
+    for name, query in table.items():
+        if not isinstance(query, str):
+            raise ConfigError(f"{path}: filter {name!r} in [filters] must be a quoted query",
+                              hint=f'write it as {name} = "upvotes:>=20 -survey"')
+        filters[str(name)] = query
+    return filters
+
+
+FREE_SECTIONS = ("filters",)  # tables whose keys the user names
+
+
 def _check_known(document: Mapping[str, Any], path: Path) -> None:
     """A misspelt section or key would be ignored silently: refuse it, naming what is known."""
     known: dict[str, list[str]] = {}
     for spec in SETTINGS:
         known.setdefault(spec.section, []).append(spec.key)
     for section, table in document.items():
+        if section in FREE_SECTIONS:
+            continue
         if section not in known:
-            raise ConfigError(f"{path}: unknown section [{section}]",
-                              hint=f"the sections are {', '.join(f'[{k}]' for k in known)}")
+            sections = ", ".join(f"[{k}]" for k in (*known, *FREE_SECTIONS))
+            raise ConfigError(f"{path}: unknown section [{section}]", hint=f"the sections are {sections}")
         if not isinstance(table, Mapping):
             raise ConfigError(f"{path}: [{section}] must be a table of settings, not a single value",
                               hint=f"write it as [{section}] followed by key = value lines")
@@ -435,7 +457,7 @@ def load_settings(
             raise ConfigError(f"invalid {spec.section}.{spec.key} = {shown} from {origin}: {exc}",
                               hint="correct or remove it" if from_file else None) from None
         origins[spec.name] = origin
-    return Settings(**values, origins=origins)
+    return Settings(**values, filters=_filters(document, path), origins=origins)
 
 
 def _edited(text: str, updates: Mapping[str, Any], path: Path) -> str:

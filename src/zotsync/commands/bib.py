@@ -23,8 +23,10 @@ from zotsync.commands.common import (
 )
 from zotsync.commands.enrichment import choose_papers, enrich_option, offline_option, select_option
 from zotsync.commands.parse import report_counts
+from zotsync.commands.where import apply_where, where_option
 from zotsync.core.citekeys import DEFAULT_KEY_FORMAT, KeyFormat, KeyFormatError, parse_key_format
 from zotsync.core.paper import Paper
+from zotsync.core.query import Query
 from zotsync.errors import InputError, LookupFailed
 from zotsync.fileio import atomic_write_bytes
 from zotsync.inputs import load_papers
@@ -199,6 +201,7 @@ def run_upgrade(run: RunContext, output: Path, *, dry_run: bool, as_json: bool) 
               help="The .bib file to create or merge into (existing entries are never changed, "
                    "but by --upgrade).")
 @select_option("Only these papers: arXiv IDs (any spelling) or DOIs, comma-separated.")
+@where_option
 @click.option("--style", type=click.Choice(["bibtex", "biblatex"]), default=None,
               help="bibtex: @misc for bibtex + plain.bst and friends; biblatex: @online for biber "
                    "[default: bib.style, bibtex].")
@@ -228,7 +231,8 @@ def run_upgrade(run: RunContext, output: Path, *, dry_run: bool, as_json: bool) 
 @as_of_option
 @json_option
 @pass_run
-def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str, ...], style: str | None,
+def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str, ...], where: Query | None,
+        style: str | None,
         key_format: KeyFormat | None, abstract: bool | None, tldr: bool | None, dry_run: bool,
         upgrade: bool, from_zotero: bool, collection: str | None, rename_map_file: Path | None,
         enrich: bool, offline: bool,
@@ -260,7 +264,7 @@ def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str
         raise click.BadParameter("needs a .bib file to create or merge into (to see the entries "
                                  "without writing, use --dry-run --json)", param_hint="-o")
     if upgrade:
-        if files or from_zotero or collection or select or rename_map_file:
+        if files or from_zotero or collection or select or where or rename_map_file:
             raise click.UsageError("--upgrade rewrites the entries of the -o file: give no FILE, "
                                    "--from-zotero, --collection, --select or --rename-map")
         if offline:
@@ -292,6 +296,8 @@ def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str
     papers = choose_papers(run, papers, select, enrich=enrich and not from_zotero, offline=offline)
     if not from_zotero:
         papers = attach_summaries(papers, run.settings, run.store)  # `zotsync summarize`'s TL;DRs
+    papers = apply_where(run, papers, where, files)
+    if not from_zotero:
         # Keys chosen in Zotero win here too, when zotsync knows the library.
         pinned, warning = library_keys(run.settings, run.store, papers)
         if warning:

@@ -19,7 +19,9 @@ from zotsync.commands.common import (
     resolve_as_of,
 )
 from zotsync.commands.enrichment import enrich_for_command, enrich_option, offline_option
+from zotsync.commands.where import apply_where, where_option
 from zotsync.core.paper import Paper
+from zotsync.core.query import Query
 from zotsync.inputs import LoadResult, load_papers
 from zotsync.store import Sighting
 from zotsync.summaries import attach_summaries
@@ -78,13 +80,14 @@ def _print_table(papers: list[Paper], sightings: dict[int, Sighting]) -> None:
 @format_option
 @as_of_option
 @json_option
+@where_option
 @click.option("--record/--no-record", default=True, show_default=True,
               help="Remember these papers in the local store (marks them seen in later digests).")
 @enrich_option
 @offline_option
 @pass_run
 def parse(run: RunContext, files: tuple[str, ...], fmt: str | None, as_of: Any,
-          as_json: bool, record: bool, enrich: bool, offline: bool) -> None:
+          as_json: bool, where: Query | None, record: bool, enrich: bool, offline: bool) -> None:
     """Read digests and list their papers, duplicates merged.
 
     FILE can be any supported digest (see docs/formats.md); `-` reads stdin.
@@ -102,6 +105,7 @@ def parse(run: RunContext, files: tuple[str, ...], fmt: str | None, as_of: Any,
         papers = enrich_for_command(run, papers, offline=offline).papers
     store = run.store
     papers = attach_summaries(papers, run.settings, store)  # TL;DRs `zotsync summarize` wrote
+    papers = apply_where(run, papers, where, files)
     sightings = store.earlier_sightings(papers, list(files))
     if record:
         store.record_sightings(papers, day)

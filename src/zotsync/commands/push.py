@@ -26,7 +26,9 @@ from zotsync.commands.common import (
 from zotsync.commands.enrichment import choose_papers, enrich_option, offline_option, select_option
 from zotsync.commands.parse import report_counts
 from zotsync.commands.summarize import raise_for_report, run_summaries
+from zotsync.commands.where import apply_where, where_option
 from zotsync.core.library import join_collection_path
+from zotsync.core.query import Query
 from zotsync.core.sync_plan import (
     ITEM_LABELS,
     NOTE_LABELS,
@@ -168,6 +170,7 @@ def _report_json(plan: Plan, report: SyncReport) -> dict[str, Any]:
               help="Target collection path; missing collections are created (nested) "
                    "[default: push.collection].")
 @select_option("Only these papers (arXiv IDs in any spelling, or DOIs). Repeatable.")
+@where_option
 @click.option("--tag", "tags", multiple=True, metavar="T",
               help="Add this tag to new items (besides push.tags). Repeatable.")
 @click.option("--notes/--no-notes", default=True, show_default=True,
@@ -187,6 +190,7 @@ def _report_json(plan: Plan, report: SyncReport) -> dict[str, Any]:
 @json_option
 @pass_run
 def push(run: RunContext, files: tuple[str, ...], collection: str | None, select: tuple[str, ...],
+         where: Query | None,
          tags: tuple[str, ...], notes: bool, pdf_link: bool | None, if_exists: str, dry_run: bool,
          summarize: bool | None, enrich: bool, offline: bool, fmt: str | None, as_of: Any,
          as_json: bool) -> None:
@@ -230,6 +234,11 @@ def push(run: RunContext, files: tuple[str, ...], collection: str | None, select
     # that is down, said at once) before the lookups, which may take minutes.
     library = open_library(settings, run.store) if has_credentials else None
     papers = choose_papers(run, loaded.papers, select, enrich=enrich, offline=offline)
+    if where is not None:
+        papers = apply_where(run, papers, where, files)
+        if not papers and loaded.papers:  # the rules picked nothing today: not a failure
+            note("nothing to push: --where picked none of the papers")
+            return
     if not papers:  # not even a collection is created for nothing
         raise ZotsyncError("no valid papers to push (see the warnings above); nothing was written",
                            hint="check the digest, or pass --format if it was read as the wrong one")

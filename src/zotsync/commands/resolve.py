@@ -19,7 +19,9 @@ from zotsync.commands.common import (
 )
 from zotsync.commands.enrichment import enrich_for_command, offline_option
 from zotsync.commands.parse import paper_json, report_counts
+from zotsync.commands.where import apply_where, where_option
 from zotsync.core.paper import Paper
+from zotsync.core.query import Query
 from zotsync.core.resolution import Outcome
 from zotsync.errors import LookupFailed
 from zotsync.inputs import load_papers
@@ -59,6 +61,7 @@ def _print_table(papers: list[Paper], outcomes: list[Outcome]) -> None:
 @as_of_option
 @json_option
 @offline_option
+@where_option
 @click.option("--all", "force", is_flag=True,
               help="Look up every paper, not only those lacking an arXiv ID, authors or a date.")
 @click.option("--hf-date", "hf_dates", multiple=True, type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -66,7 +69,7 @@ def _print_table(papers: list[Paper], outcomes: list[Outcome]) -> None:
                    "(one request for the whole page; repeatable).")
 @pass_run
 def resolve(run: RunContext, files: tuple[str, ...], fmt: str | None, as_of: Any, as_json: bool,
-            offline: bool, force: bool, hf_dates: tuple[Any, ...]) -> None:
+            offline: bool, where: Query | None, force: bool, hf_dates: tuple[Any, ...]) -> None:
     """Find arXiv IDs and fill authors, dates, categories and journal data.
 
     Papers without an arXiv ID are looked up by title (Hugging Face, then an arXiv title
@@ -82,7 +85,8 @@ def resolve(run: RunContext, files: tuple[str, ...], fmt: str | None, as_of: Any
     loaded = load_papers(list(files), fmt, as_of=resolve_as_of(as_of),
                              max_size=run.settings.input_max_size)
     report_counts(loaded, len(files))
-    report = enrich_for_command(run, loaded.papers, offline=offline, force=force,
+    papers = apply_where(run, loaded.papers, where, files)  # as read: before any lookup
+    report = enrich_for_command(run, papers, offline=offline, force=force,
                                 hf_dates=[d.date() for d in hf_dates])
     if as_json:
         sightings = run.store.earlier_sightings(report.papers, list(files))

@@ -27,7 +27,9 @@ from zotsync.commands.enrichment import (
     select_option,
 )
 from zotsync.commands.parse import paper_json, report_counts
+from zotsync.commands.where import apply_where, where_option
 from zotsync.core.paper import Paper
+from zotsync.core.query import Query
 from zotsync.errors import LookupFailed
 from zotsync.inputs import load_papers
 from zotsync.summaries import PaperOutcome, SummaryReport, require_llm, summarize_papers
@@ -90,6 +92,7 @@ def _print_table(papers: list[Paper], outcomes: list[PaperOutcome]) -> None:
 @click.command()
 @files_argument
 @select_option("Only these papers (arXiv IDs in any spelling, or DOIs). Repeatable.")
+@where_option
 @click.option("--force", is_flag=True,
               help="Ask again, also for papers whose digest or the store already has a summary.")
 @llm_options
@@ -99,7 +102,8 @@ def _print_table(papers: list[Paper], outcomes: list[PaperOutcome]) -> None:
 @as_of_option
 @json_option
 @pass_run
-def summarize(run: RunContext, files: tuple[str, ...], select: tuple[str, ...], force: bool,
+def summarize(run: RunContext, files: tuple[str, ...], select: tuple[str, ...], where: Query | None,
+              force: bool,
               model: str | None, language: str | None, concurrency: int | None, enrich: bool,
               offline: bool, fmt: str | None, as_of: Any, as_json: bool) -> None:
     """Write the missing TL;DRs (and motivation, method, result, conclusion) with an LLM.
@@ -122,6 +126,7 @@ def summarize(run: RunContext, files: tuple[str, ...], select: tuple[str, ...], 
                          max_size=run.settings.input_max_size)
     report_counts(loaded, len(files))
     papers = choose_papers(run, loaded.papers, select, enrich=enrich, offline=offline)
+    papers = apply_where(run, papers, where, files)
     report = run_summaries(run, papers, force=force, offline=offline)
     if as_json:
         sightings = run.store.earlier_sightings(report.papers, list(files))

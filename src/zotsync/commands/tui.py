@@ -15,6 +15,8 @@ from zotsync.commands.common import (
     resolve_as_of,
 )
 from zotsync.commands.enrichment import offline_option
+from zotsync.commands.where import where_option
+from zotsync.core.query import Query
 from zotsync.errors import ExitCode
 
 
@@ -26,9 +28,10 @@ from zotsync.errors import ExitCode
               help="Look up papers lacking an arXiv ID, authors or a date, in the background "
                    "after the list is shown (cached; see docs/enrichment.md).")
 @offline_option
+@where_option
 @pass_run
 def tui(run: RunContext, files: tuple[str, ...], fmt: str | None, as_of: Any, enrich: bool,
-        offline: bool) -> None:
+        offline: bool, where: Query | None) -> None:
     """Browse digests, pick papers and a collection, review, push; export .bib.
 
     Shows one row per paper (duplicates merged) with the Chinese TL;DR beside the
@@ -36,7 +39,8 @@ def tui(run: RunContext, files: tuple[str, ...], fmt: str | None, as_of: Any, en
     Select with space, press p to pick a collection (or create one), review the plan
     and push; e exports the selection to a .bib file; ? lists every key. Without
     Zotero credentials the list, detail and export still work. `zotsync FILE...`
-    (files and no command) opens it too.
+    (files and no command) opens it too. The search box takes the `--where` query
+    language; `--where QUERY` starts with it typed in.
 
     \b
     Example:
@@ -48,6 +52,8 @@ def tui(run: RunContext, files: tuple[str, ...], fmt: str | None, as_of: Any, en
 
     app = make_app(list(files), settings=run.settings, store=run.store, fmt=fmt,
                    as_of=resolve_as_of(as_of), enrich=enrich, offline=offline)
+    if where is not None:
+        app.model.set_query(where.text)
     app.run()
     interrupted = app.push_interruption()
     if interrupted:  # quit (q, ctrl+c) during a push: say what is left, as an interrupted push does

@@ -154,7 +154,7 @@ class ZotsyncApp(App[None]):
         export_path: Path | None = None,
     ) -> None:
         super().__init__()
-        self.model = PaperModel(papers)
+        self.model = PaperModel(papers, settings.filters)
         self.generation = 0  # bumped when enrichment replaces the papers
         self.settings = settings
         self.store = store
@@ -265,6 +265,8 @@ class ZotsyncApp(App[None]):
     def refresh_status(self) -> None:
         model = self.model
         parts = [f"{len(model)} papers · {len(model.visible)} shown · {len(model.selected)} selected"]
+        if model.query_error:
+            parts.insert(0, f"search: {model.query_error}")
         if self.library_state == "ready":
             parts.append(f"Zotero: {self.library_label} · {len(self.collections)} collections")
         elif self.library_state == "reading" and self.zotero_retrying:
@@ -366,6 +368,8 @@ class ZotsyncApp(App[None]):
             self.model.in_library = message.in_library
             if self.model.hide_in_library:
                 self.model.refilter()
+        if self.model.query_needs:  # seen:/in:library in the search box: now known
+            self.model.refilter()
         self.papers_screen.list_changed()
 
     @on(LibraryReady)

@@ -5,15 +5,22 @@ IDs, categories, abstract, TL;DR and sections, casefolded once. A search is ever
 whitespace-separated term being a substring of the haystack (Chinese included: no
 word splitting needed). Typing one more character only narrows the previous result,
 so each keystroke scans the papers still shown, not all of them.
+
+The box also takes `--where` queries (zotsync.core.query: `cat:`, `upvotes:>=N`, `-word`,
+OR, phrases, `@name`...). Plain words keep the narrowing path above; any other query is
+matched against every paper the category and library filters leave, its bare words
+searching the same haystack. A query that cannot be read yet (`upvotes:>=` half typed)
+leaves the list as it was and sets `query_error`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from zotsync.core.paper import Paper
+from zotsync.core.query import Query, QuerySyntaxError, Subject, parse_query
 from zotsync.store import Sighting
 
 
@@ -64,6 +71,17 @@ def terms_of(query: str) -> list[str]:
     return query.casefold().split()
 
 
+_QUERY_SIGNS = frozenset(':"()@-')
+
+
+def _looks_plain(query: str) -> bool:
+    """Plain words only: no field, phrase, group, filter, negation or OR (what
+    `parse_query` would call plain, without parsing)."""
+    words = query.split()
+    return (_QUERY_SIGNS.isdisjoint(query.replace("-", ""))
+            and not any(w == "OR" or w.startswith("-") for w in words))
+
+
 def selection_keys(paper: Paper) -> set[object]:
     """What keeps a paper selected when enrichment replaces the list: where the digest
     showed it (stable across merges), else its identity."""
@@ -98,7 +116,7 @@ def sort_order(papers: Sequence[Paper], name: str) -> list[int]:
 class PaperModel:
     """The papers, their markers, the selection, the current filter and sort."""
 
-    def __init__(self, papers: Sequence[Paper]) -> None:
+    def __init__(self, papers: Sequence[Paper], filters: Mapping[str, str] | None = None) -> None:
         self.papers: list[Paper] = list(papers)
         self.rows = [row_for(p) for p in self.papers]
         self.haystacks = [haystack_for(p) for p in self.papers]
@@ -106,6 +124,9 @@ class PaperModel:
         self.in_library: set[int] = set()
         self.seen: dict[int, Sighting] = {}
         self.query = ""
+        self.filters: Mapping[str, str] = filters or {}  # [filters]: `@name` in the box
+        self.query_error: str | None = None  # why the box's text is not a query (yet)
+        self._plain = True  # the current query is plain words (the narrowing path)
         self.category = ""  # "" = every category
         self.hide_in_library = False
         self.sort = SORTS[0]
@@ -156,14 +177,44 @@ class PaperModel:
             return [i for i in candidates if term in hay[i]]
         return [i for i in candidates if all(t in hay[i] for t in terms)]
 
+    def _parse(self, query: str) -> Query | None:
+        """The parsed query, or None (and `query_error` set) when it cannot be read."""
+        try:
+            parsed = parse_query(query, self.filters)
+        except QuerySyntaxError as error:
+            self.query_error = str(error)
+            return None
+        self.query_error = None
+        return parsed
+
+    def _match(self, candidates: Iterable[int], query: Query) -> list[int]:
+        hay, papers, seen, held, test = self.haystacks, self.papers, self.seen, self.in_library, query.test
+        return [i for i in candidates if test(Subject(papers[i], hay[i], i in seen, i in held))]
+
     def set_query(self, query: str) -> list[int]:
-        """Filter by a search text; narrows the current result when the text only grew."""
-        terms = terms_of(query)
-        narrowing = query.startswith(self.query) and bool(terms_of(self.query))
-        candidates = self.visible if narrowing else self._base
-        self.query = query
-        self.visible = self._search(candidates, terms)
+        """Filter by a search text; plain words narrow the current result when the text
+        only grew."""
+        if _looks_plain(query):  # the fast path: no parse, no per-paper call
+            narrowing = self._plain and query.startswith(self.query) and bool(terms_of(self.query))
+            candidates = self.visible if narrowing else self._base
+            self.query, self.query_error, self._plain = query, None, True
+            self.visible = self._search(candidates, terms_of(query))
+            return self.visible
+        parsed = self._parse(query)
+        self.query, self._plain = query, False
+        if parsed is not None:
+            self.visible = self._match(self._base, parsed)
         return self.visible
+
+    @property
+    def query_needs(self) -> frozenset[str]:
+        """What the current query reads besides the papers: "seen", "library"."""
+        if self._plain:
+            return frozenset()
+        try:
+            return parse_query(self.query, self.filters).needs
+        except QuerySyntaxError:
+            return frozenset()
 
     def set_category(self, category: str) -> list[int]:
         self.category = category
@@ -176,7 +227,14 @@ class PaperModel:
     def refilter(self) -> list[int]:
         """Apply every filter from scratch (after the markers or the filters changed)."""
         self._rebase()
-        self.visible = self._search(self._base, terms_of(self.query))
+        if self._plain:
+            self.visible = self._search(self._base, terms_of(self.query))
+            return self.visible
+        parsed = self._parse(self.query)
+        if parsed is not None:
+            self.visible = self._match(self._base, parsed)
+        else:  # filters changed under a half-typed query: show what they leave
+            self.visible = list(self._base)
         return self.visible
 
     # -- selection ---------------------------------------------------------------------
@@ -218,8 +276,9 @@ class PaperModel:
         chosen: set[object] = set()
         for index in self.selected:
             chosen |= selection_keys(self.papers[index])
-        fresh = PaperModel(papers)
+        fresh = PaperModel(papers, self.filters)
         fresh.selected = {i for i, p in enumerate(fresh.papers) if selection_keys(p) & chosen}
         fresh.query, fresh.category, fresh.hide_in_library = self.query, self.category, self.hide_in_library
+        fresh._plain = _looks_plain(self.query)
         fresh.set_sort(self.sort)
         return fresh

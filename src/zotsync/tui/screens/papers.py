@@ -69,7 +69,8 @@ class PapersScreen(Screen[None]):
         model = self.zapp.model
         yield Header(show_clock=False, icon="Z")
         with Horizontal(id="filters"):
-            search = SearchInput(placeholder="Search title, authors, abstract, TL;DR   ( / )", id="search")
+            search = SearchInput(model.query, placeholder="Search title, authors, abstract, TL;DR   ( / )",
+                                 id="search")  # the box also takes --where queries (cat:, -word, OR...)
             search.cursor_blink = False
             yield search
             yield Select(self._category_options(), allow_blank=False, value=ALL, id="category",
