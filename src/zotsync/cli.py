@@ -128,9 +128,10 @@ class ZotsyncGroup(click.Group):
             formatter.write_dl(rows)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        # `zotsync FILE...` (existing files and no command) opens the TUI.
+        # `zotsync FILE...` (existing files, or sources such as hf:today, and no command)
+        # opens the TUI.
         if (args and args[0] not in self.list_commands(ctx) and not args[0].startswith("-")
-                and Path(args[0]).is_file()):
+                and (Path(args[0]).is_file() or args[0].startswith(("hf:", "dae:")))):
             args = ["tui", *args]
         try:
             return super().parse_args(ctx, args)

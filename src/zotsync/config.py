@@ -201,6 +201,17 @@ def _collection(value: Any) -> str:
     return text
 
 
+DAE_URL = ("https://raw.githubusercontent.com/dw-dengwei/daily-arXiv-ai-enhanced/data/data/"
+           "{date}_AI_enhanced_{language}.jsonl")
+
+
+def _url_template(value: Any) -> str:
+    text = _url(value)
+    if "{date}" not in text:
+        raise ValueError("must contain {date} (and may contain {language}), as in " + DAE_URL)
+    return text
+
+
 def _path(value: Any) -> Path:
     return Path(str(value)).expanduser()
 
@@ -238,6 +249,13 @@ SETTINGS: tuple[Setting, ...] = (
             "seconds between arXiv API requests (arXiv asks for 3)"),
     Setting("hf_url", "huggingface", "url", ("ZOTSYNC_HF_URL",), _url,
             "https://huggingface.co", "Hugging Face base URL (for /api/daily_papers, /api/papers)"),
+    Setting("dae_url", "sources", "dae_url", ("ZOTSYNC_DAE_URL",), _url_template, DAE_URL,
+            "where `dae:DAY` fetches a daily-arXiv-ai-enhanced JSONL ({date}, {language}); point it "
+            "at your fork's data files"),
+    Setting("dae_language", "sources", "dae_language", ("ZOTSYNC_DAE_LANGUAGE",), _text, "Chinese",
+            "the {language} of `dae:` files (the fork's LANGUAGE: Chinese, English...)"),
+    Setting("sources_max_age", "sources", "max_age", ("ZOTSYNC_SOURCES_MAX_AGE",), _seconds, 3600.0,
+            "seconds before today's hf:/dae: digest is fetched again (past days are fetched once)"),
     Setting("crossref_url", "crossref", "url", ("ZOTSYNC_CROSSREF_URL",), _url,
             "https://api.crossref.org", "Crossref REST API base URL (for /works/{doi})"),
     Setting("crossref_mailto", "crossref", "mailto", ("ZOTSYNC_CROSSREF_MAILTO",), _email, None,
@@ -296,6 +314,9 @@ class Settings:
     arxiv_url: str = "https://export.arxiv.org/api/query"
     arxiv_delay: float = 3.0
     hf_url: str = "https://huggingface.co"
+    dae_url: str = DAE_URL
+    dae_language: str = "Chinese"
+    sources_max_age: float = 3600.0
     crossref_url: str = "https://api.crossref.org"
     crossref_mailto: str | None = None
     cache_days: int = 7

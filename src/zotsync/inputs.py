@@ -12,12 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zotsync.core.dedup import deduplicate
 from zotsync.core.paper import Paper
 from zotsync.errors import InputError, ZotsyncError
 from zotsync.fileio import DEFAULT_MAX_SIZE, NotRegularFile, TooLarge, read_regular
 from zotsync.readers import FORMATS, ReaderWarning, reader_for, sniff
+
+if TYPE_CHECKING:
+    from zotsync.config import Settings
 
 
 @dataclass(slots=True)
@@ -26,6 +30,7 @@ class LoadResult:
     entries_read: int
     warnings: list[ReaderWarning] = field(default_factory=list)
     formats: dict[str, str] = field(default_factory=dict)  # file -> format used
+    day: date | None = None  # the day of the first dated source (`hf:2026-06-08`), for `{date}`
 
     @property
     def merged(self) -> int:
@@ -137,19 +142,35 @@ def read_source(source: str, *, limit: int = DEFAULT_MAX_SIZE) -> str:
 
 
 def load_papers(files: Sequence[str], fmt: str | None = None, *, as_of: date | None = None,
-                max_size: int = DEFAULT_MAX_SIZE) -> LoadResult:
+                max_size: int = DEFAULT_MAX_SIZE, settings: Settings | None = None) -> LoadResult:
     """Read every file with its reader and deduplicate all entries together; each file
-    (and stdin) may hold at most `max_size` bytes (the `input.max_size` setting)."""
+    (and stdin) may hold at most `max_size` bytes (the `input.max_size` setting).
+
+    With `settings`, a FILE may also be a source (`hf:2026-06-08`, `dae:today`: see
+    zotsync.sources), fetched or read from its cache."""
     if list(files).count("-") > 1:  # the second read would find stdin empty
         raise ZotsyncError("stdin (-) can be given once", hint="pass - once, or save the input to a file")
     as_of = as_of or date.today()
     entries: list[Paper] = []
     warnings: list[ReaderWarning] = []
     formats: dict[str, str] = {}
+    day: date | None = None
+    today = date.today()
     for source in files:
-        text = read_source(source, limit=max_size)
-        name = "<stdin>" if source == "-" else source
-        chosen = fmt or sniff(text)
+        spec = None
+        if settings is not None and ":" in source:  # (the HTTP client loads only for a source)
+            from zotsync.sources import fetch_source, parse_source  # noqa: PLC0415
+
+            spec = parse_source(source, today=today)
+        if spec is not None and settings is not None:
+            text, fetched_format = fetch_source(spec, settings, today=today)
+            name = spec.name
+            day = day or spec.day
+        else:
+            text = read_source(source, limit=max_size)
+            name = "<stdin>" if source == "-" else source
+            fetched_format = None
+        chosen = fmt or fetched_format or sniff(text)
         if chosen is None:
             if not text.strip():
                 raise InputError(name, "is empty", hint="pass a digest file with papers in it")
@@ -164,4 +185,4 @@ def load_papers(files: Sequence[str], fmt: str | None = None, *, as_of: date | N
         entries.extend(result.entries)
         warnings.extend(result.warnings)
     folded = deduplicate(entries)
-    return LoadResult(folded.papers, folded.entries, warnings, formats)
+    return LoadResult(folded.papers, folded.entries, warnings, formats, day)

@@ -289,7 +289,7 @@ def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str
         note(f"{len(papers)} papers in {collection}")
     else:
         loaded = load_papers(list(files), fmt, as_of=resolve_as_of(as_of),
-                             max_size=run.settings.input_max_size)
+                             max_size=run.settings.input_max_size, settings=run.settings)
         report_counts(loaded, len(files))
         papers = loaded.papers
     # Zotero items are not looked up again: they are what the library says.

@@ -98,7 +98,8 @@ def parse(run: RunContext, files: tuple[str, ...], fmt: str | None, as_of: Any,
       zotsync parse examples/arxiv-daily-digest.md --json | jq '.[].arxiv_id'
     """
     day = resolve_as_of(as_of)
-    loaded = load_papers(list(files), fmt, as_of=day, max_size=run.settings.input_max_size)
+    loaded = load_papers(list(files), fmt, as_of=day, max_size=run.settings.input_max_size,
+                         settings=run.settings)
     report_counts(loaded, len(files))
     papers = loaded.papers
     if enrich:

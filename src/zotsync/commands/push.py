@@ -7,6 +7,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import date
 from typing import Any
 
 import click
@@ -167,8 +168,8 @@ def _report_json(plan: Plan, report: SyncReport) -> dict[str, Any]:
 @click.command()
 @files_argument
 @click.option("--collection", "-c", default=None, metavar='"A/B/C"',
-              help="Target collection path; missing collections are created (nested) "
-                   "[default: push.collection].")
+              help="Target collection path; missing collections are created (nested); {date} is "
+                   "the source's day (today for a file) [default: push.collection].")
 @select_option("Only these papers (arXiv IDs in any spelling, or DOIs). Repeatable.")
 @where_option
 @click.option("--tag", "tags", multiple=True, metavar="T",
@@ -225,8 +226,10 @@ def push(run: RunContext, files: tuple[str, ...], collection: str | None, select
                            hint="run `zotsync login` (or set ZOTERO_API_KEY and ZOTERO_LIBRARY_ID); "
                                 "--dry-run shows the plan without them")
     loaded = load_papers(list(files), fmt, as_of=resolve_as_of(as_of),
-                             max_size=run.settings.input_max_size)
+                             max_size=run.settings.input_max_size, settings=run.settings)
     report_counts(loaded, len(files))
+    # `-c 'Reading/{date}'`: the source's day (hf:2026-06-08), today for a file
+    collection = collection.replace("{date}", (loaded.day or date.today()).isoformat())
     if not loaded.papers:  # not even a collection is created for nothing
         raise ZotsyncError("no valid papers to push (see the warnings above); nothing was written",
                            hint="check the digest, or pass --format if it was read as the wrong one")

@@ -83,7 +83,7 @@ def resolve(run: RunContext, files: tuple[str, ...], fmt: str | None, as_of: Any
       zotsync resolve examples/hf-daily-papers.txt --json | jq '.[] | [.arxiv_id, .resolution]'
     """
     loaded = load_papers(list(files), fmt, as_of=resolve_as_of(as_of),
-                             max_size=run.settings.input_max_size)
+                             max_size=run.settings.input_max_size, settings=run.settings)
     report_counts(loaded, len(files))
     papers = apply_where(run, loaded.papers, where, files)  # as read: before any lookup
     report = enrich_for_command(run, papers, offline=offline, force=force,

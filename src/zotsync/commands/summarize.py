@@ -123,7 +123,7 @@ def summarize(run: RunContext, files: tuple[str, ...], select: tuple[str, ...], 
     if not offline:
         require_llm(run.settings)  # before any lookup: a missing setting is said at once
     loaded = load_papers(list(files), fmt, as_of=resolve_as_of(as_of),
-                         max_size=run.settings.input_max_size)
+                         max_size=run.settings.input_max_size, settings=run.settings)
     report_counts(loaded, len(files))
     papers = choose_papers(run, loaded.papers, select, enrich=enrich, offline=offline)
     papers = apply_where(run, papers, where, files)

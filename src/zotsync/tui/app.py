@@ -752,7 +752,8 @@ class ZotsyncApp(App[None]):
 def make_app(files: Sequence[str], *, settings: Settings, store: Store, fmt: str | None = None,
              as_of: date | None = None, enrich: bool = True, offline: bool = False) -> ZotsyncApp:
     """Read the digests (errors raise before any screen is drawn) and build the app."""
-    loaded = load_papers(list(files), fmt, as_of=as_of, max_size=settings.input_max_size)
+    loaded = load_papers(list(files), fmt, as_of=as_of, max_size=settings.input_max_size,
+                         settings=settings)
     papers = attach_summaries(loaded.papers, settings, store)  # TL;DRs `zotsync summarize` wrote
     # The papers live as long as the app: keep the collector from walking them again and
     # again (a 5,000-paper digest made full collections show up as 30-60 ms keystrokes).
