@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-pytest_plugins = ["servers.zotero_fixtures", "servers.lookup_fixtures", "servers.llm_fixtures"]
+pytest_plugins = ["servers.zotero_fixtures", "servers.lookup_fixtures", "servers.llm_fixtures",
+                  "servers.source_fixtures"]
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"

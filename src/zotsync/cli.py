@@ -85,6 +85,9 @@ COMMANDS = {
     "config": LazyCommand("zotsync.commands.config", "config_command",
                           "Show the settings in force and where each comes from (the API key is never "
                           "shown)."),
+    "daily": LazyCommand("zotsync.commands.daily", "daily",
+                         "Push what each [[daily]] entry of the config picks (for cron or a systemd "
+                         "timer)."),
     "login": LazyCommand("zotsync.commands.login", "login",
                          "Ask for your Zotero API key, check it, and save it for later commands."),
     "parse": LazyCommand("zotsync.commands.parse", "parse",

@@ -338,6 +338,7 @@ class Settings:
     llm_timeout: float = 120.0
     llm_retries: int = 4
     filters: Mapping[str, str] = field(default_factory=dict, compare=False)  # [filters]: --where @name
+    daily: tuple[DailyEntry, ...] = ()  # [[daily]]: what `zotsync daily` pushes
     origins: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -405,7 +406,55 @@ def _filters(document: Mapping[str, Any], path: Path) -> dict[str, str]:
     return filters
 
 
-FREE_SECTIONS = ("filters",)  # tables whose keys the user names
+@dataclass(frozen=True)
+class DailyEntry:
+    """One `[[daily]]` entry: what `zotsync daily` pushes."""
+
+    source: str  # hf:yesterday, dae:today, or a file
+    collection: str  # may hold {date}
+    where: str | None = None
+    tags: tuple[str, ...] = ()
+    summarize: bool | None = None  # None: push.summarize
+
+
+_DAILY_KEYS = ("source", "collection", "where", "tags", "summarize")
+
+
+def _daily(document: Mapping[str, Any], path: Path) -> tuple[DailyEntry, ...]:
+    """`[[daily]]` entries, checked (a misspelt key is an error, as elsewhere)."""
+    raw = document.get("daily", [])
+    if isinstance(raw, Mapping):
+        raw = [raw]
+    if not isinstance(raw, list):
+        raise ConfigError(f"{path}: daily must be [[daily]] tables", hint="see docs/daily.md")
+    entries: list[DailyEntry] = []
+    for number, table in enumerate(raw, 1):
+        where = f"{path}: [[daily]] entry {number}"
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{where} must be a table", hint="see docs/daily.md")
+        unknown = [k for k in table if k not in _DAILY_KEYS]
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {unknown[0]!r}",
+                              hint=f"[[daily]] takes {', '.join(_DAILY_KEYS)}")
+        for key in ("source", "collection"):
+            if not isinstance(table.get(key), str) or not table[key].strip():
+                raise ConfigError(f"{where} needs {key} = \"…\"",
+                                  hint='e.g. source = "hf:yesterday", collection = "Reading/{date}"')
+        if "where" in table and not isinstance(table["where"], str):
+            raise ConfigError(f"{where}: where must be a quoted query", hint='e.g. where = "upvotes:>=20"')
+        if "summarize" in table and not isinstance(table["summarize"], bool):
+            raise ConfigError(f"{where}: summarize must be true or false", hint="write summarize = true")
+        try:
+            tags = _tags(table.get("tags", []))
+            collection = _collection(table["collection"])
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}", hint="see docs/daily.md") from None
+        entries.append(DailyEntry(table["source"].strip(), collection, table.get("where"), tags,
+                                  table.get("summarize")))
+    return tuple(entries)
+
+
+FREE_SECTIONS = ("filters", "daily")  # tables whose keys the user names
 
 
 def _check_known(document: Mapping[str, Any], path: Path) -> None:
@@ -478,7 +527,8 @@ def load_settings(
             raise ConfigError(f"invalid {spec.section}.{spec.key} = {shown} from {origin}: {exc}",
                               hint="correct or remove it" if from_file else None) from None
         origins[spec.name] = origin
-    return Settings(**values, filters=_filters(document, path), origins=origins)
+    return Settings(**values, filters=_filters(document, path), daily=_daily(document, path),
+                    origins=origins)
 
 
 def _edited(text: str, updates: Mapping[str, Any], path: Path) -> str:

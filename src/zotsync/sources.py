@@ -28,6 +28,10 @@ DAILY_PAGE_SIZE = 100
 DAILY_MAX_PAGES = 5
 
 
+class NoDigest(InputError):
+    """The source has no digest for that day (a weekend, a holiday): not a failure to `daily`."""
+
+
 @dataclass(frozen=True, slots=True)
 class SourceSpec:
     text: str  # as given, e.g. "hf:today"
@@ -115,7 +119,7 @@ def _fetch_hf(spec: SourceSpec, settings: Settings) -> str:
     finally:
         client.close()
     if not items:
-        raise InputError(spec.text, f"no Hugging Face daily papers for {spec.day.isoformat()} "
+        raise NoDigest(spec.text, f"no Hugging Face daily papers for {spec.day.isoformat()} "
                                     f"({spec.day.strftime('%A')})", hint="pick another day")
     return json.dumps(items, ensure_ascii=False)
 
@@ -132,7 +136,7 @@ def _fetch_dae(spec: SourceSpec, settings: Settings) -> str:
     finally:
         client.close()
     if response.status_code == 404:
-        raise InputError(spec.text, f"no daily-arXiv-ai-enhanced digest for {spec.day.isoformat()} "
+        raise NoDigest(spec.text, f"no daily-arXiv-ai-enhanced digest for {spec.day.isoformat()} "
                                     f"({spec.day.strftime('%A')}; HTTP 404 from {url})",
                          hint="pick another day (none is published for weekends)")
     if response.status_code != 200:
