@@ -51,3 +51,10 @@ def test_the_category_filter_applies_under_a_query() -> None:
     model.set_query("-survey")
     assert model.set_category("cs.LG") == [2]
     assert model.replaced(PAPERS).visible == [2]
+
+
+def test_a_tldr_arriving_is_seen_by_the_next_query() -> None:
+    model = PaperModel(PAPERS)
+    assert model.set_query("tldr:yes") == [1]
+    assert model.update_paper(PAPERS[2].replace(summary=Summary(tldr="图网络。")))
+    assert model.refilter() == [1, 2]  # the query's cached columns were dropped with the change

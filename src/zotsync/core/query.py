@@ -22,7 +22,7 @@ A syntax error is a `QuerySyntaxError` naming the 1-based column.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from zotsync.core.paper import Paper
@@ -66,12 +66,116 @@ def has_tldr(paper: Paper) -> bool:
     return paper.summary is not None and paper.summary.filled > 0
 
 
-Predicate = Callable[[Subject], bool]
+class Table:
+    """The papers a query runs over, with the columns its terms read computed once (and
+    only when a term reads them): the TUI keeps one per list, so a keystroke costs a scan
+    of plain strings, not a casefold of every paper."""
+
+    def __init__(self, papers: Sequence[Paper], texts: Sequence[str] | None = None, *,
+                 seen: Container[int] = frozenset(), in_library: Container[int] = frozenset()) -> None:
+        self.papers = papers
+        self.texts: Sequence[str] = texts if texts is not None else [search_text(p) for p in papers]
+        self.seen = seen
+        self.in_library = in_library
+        self._titles: list[str] | None = None
+        self._authors: list[str] | None = None
+        self._categories: list[tuple[str, ...]] | None = None
+        self._tldr: list[bool] | None = None
+
+    @property
+    def titles(self) -> list[str]:
+        if self._titles is None:
+            self._titles = [p.title.casefold() for p in self.papers]
+        return self._titles
+
+    @property
+    def authors(self) -> list[str]:
+        if self._authors is None:
+            self._authors = ["\n".join(p.authors).casefold() for p in self.papers]
+        return self._authors
+
+    @property
+    def categories(self) -> list[tuple[str, ...]]:
+        if self._categories is None:
+            self._categories = [tuple(c.casefold() for c in (p.primary_category, *p.categories) if c)
+                                for p in self.papers]
+        return self._categories
+
+    @property
+    def tldr(self) -> list[bool]:
+        if self._tldr is None:
+            self._tldr = [has_tldr(p) for p in self.papers]
+        return self._tldr
+
+
+class _Node:
+    """A parsed term: `select` keeps the candidates (indexes into the table) it matches."""
+
+    def select(self, table: Table, candidates: list[int]) -> list[int]:
+        raise NotImplementedError
+
+
+class _Always(_Node):
+    def select(self, table: Table, candidates: list[int]) -> list[int]:
+        return candidates
+
+
+class _Row(_Node):
+    def __init__(self, test: Callable[[Table, int], bool]) -> None:
+        self.test = test
+
+    def select(self, table: Table, candidates: list[int]) -> list[int]:
+        test = self.test
+        return [i for i in candidates if test(table, i)]
+
+
+class _Word(_Node):
+    def __init__(self, needle: str) -> None:
+        self.needle = needle
+
+    def select(self, table: Table, candidates: list[int]) -> list[int]:
+        needle, texts = self.needle, table.texts
+        return [i for i in candidates if needle in texts[i]]
+
+
+class _And(_Node):
+    def __init__(self, parts: Sequence[_Node]) -> None:
+        self.parts = parts
+
+    def select(self, table: Table, candidates: list[int]) -> list[int]:
+        for part in self.parts:  # each term narrows what the next one scans
+            if not candidates:
+                break
+            candidates = part.select(table, candidates)
+        return candidates
+
+
+class _Or(_Node):
+    def __init__(self, parts: Sequence[_Node]) -> None:
+        self.parts = parts
+
+    def select(self, table: Table, candidates: list[int]) -> list[int]:
+        hits: set[int] = set()
+        rest = candidates
+        for part in self.parts:  # a later term scans only what no earlier one matched
+            hits.update(part.select(table, rest))
+            rest = [i for i in rest if i not in hits]
+        return [i for i in candidates if i in hits]
+
+
+class _Not(_Node):
+    def __init__(self, inner: _Node) -> None:
+        self.inner = inner
+
+    def select(self, table: Table, candidates: list[int]) -> list[int]:
+        hits = set(self.inner.select(table, candidates))
+        return [i for i in candidates if i not in hits]
 
 
 @dataclass(frozen=True, slots=True)
 class Query:
-    """A parsed query: `test(subject)` says whether a paper matches.
+    """A parsed query. `select(table, candidates)` keeps the matching indexes;
+    `matches(paper)` asks about one paper.
 
     `plain` holds the casefolded words when the query is only bare words (no field,
     phrase, negation, OR or filter): callers may then use a faster substring scan.
@@ -79,15 +183,21 @@ class Query:
     """
 
     text: str
-    test: Predicate
+    node: _Node
     plain: tuple[str, ...] | None = None
     needs: frozenset[str] = field(default_factory=frozenset)
 
+    def select(self, table: Table, candidates: Iterable[int] | None = None) -> list[int]:
+        chosen = list(range(len(table.papers))) if candidates is None else list(candidates)
+        return self.node.select(table, chosen)
+
     def __call__(self, subject: Subject) -> bool:
-        return self.test(subject)
+        table = Table([subject.paper], [subject.text], seen={0} if subject.seen else frozenset(),
+                      in_library={0} if subject.in_library else frozenset())
+        return bool(self.node.select(table, [0]))
 
     def matches(self, paper: Paper, *, seen: bool = False, in_library: bool = False) -> bool:
-        return self.test(Subject(paper, search_text(paper), seen, in_library))
+        return self(Subject(paper, search_text(paper), seen, in_library))
 
 
 # -- tokens ---------------------------------------------------------------------------
@@ -202,27 +312,27 @@ class _Parser:
     def peek(self) -> _Token | None:
         return self.tokens[self.at] if self.at < len(self.tokens) else None
 
-    def parse(self) -> Predicate:
+    def parse(self) -> _Node:
         test = self.conjunction(top=True)
         token = self.peek()
         if token is not None:  # only a stray ")" stops a top-level conjunction
             raise self.fail(token.column, "')' without a matching '('")
         return test
 
-    def conjunction(self, *, top: bool) -> Predicate:
-        parts: list[Predicate] = []
+    def conjunction(self, *, top: bool) -> _Node:
+        parts: list[_Node] = []
         while (token := self.peek()) is not None and token.kind != ")":
             parts.append(self.disjunction())
         if not parts and not top:
             column = token.column if token is not None else len(self.text) + 1
             raise self.fail(column, "empty parentheses")
         if not parts:
-            return _always
+            return _Always()
         if len(parts) == 1:
             return parts[0]
-        return _all_of(tuple(parts))
+        return _And(parts)
 
-    def disjunction(self) -> Predicate:
+    def disjunction(self) -> _Node:
         token = self.peek()
         if token is not None and token.kind == "or":
             raise self.fail(token.column, "OR needs a term on each side, as in diffusion OR flow")
@@ -235,9 +345,9 @@ class _Parser:
             parts.append(self.unary())
         if len(parts) == 1:
             return parts[0]
-        return _any_of(tuple(parts))
+        return _Or(parts)
 
-    def unary(self) -> Predicate:
+    def unary(self) -> _Node:
         token = self.peek()
         assert token is not None
         if token.kind == "not":
@@ -245,11 +355,10 @@ class _Parser:
             following = self.peek()
             if following is None or following.kind in ("or", ")", "not"):
                 raise self.fail(token.column, "'-' needs a term right after it, as in -survey")
-            inner = self.unary()
-            return lambda s: not inner(s)
+            return _Not(self.unary())
         return self.atom()
 
-    def atom(self) -> Predicate:
+    def atom(self) -> _Node:
         token = self.peek()
         assert token is not None
         self.at += 1
@@ -264,10 +373,9 @@ class _Parser:
             return self.named(token)
         if token.field is not None:
             return self.field_test(token)
-        needle = token.value.casefold()
-        return lambda s: needle in s.text
+        return _Word(token.value.casefold())
 
-    def named(self, token: _Token) -> Predicate:
+    def named(self, token: _Token) -> _Node:
         name = token.value
         if name not in self.filters:
             known = ", ".join(f"@{k}" for k in sorted(self.filters)) or "none are defined"
@@ -280,22 +388,16 @@ class _Parser:
         self.needs |= inner.needs
         return test
 
-    def field_test(self, token: _Token) -> Predicate:
+    def field_test(self, token: _Token) -> _Node:
         name, value = token.field, token.value
         low = value.casefold()
         if name == "cat":
             prefix = low + "."
-
-            def in_category(s: Subject) -> bool:
-                paper = s.paper
-                names = [paper.primary_category, *paper.categories]
-                return any(c is not None and (c.casefold() == low or c.casefold().startswith(prefix))
-                           for c in names)
-            return in_category
+            return _Row(lambda t, i: any(c == low or c.startswith(prefix) for c in t.categories[i]))
         if name == "author":
-            return lambda s: any(low in a.casefold() for a in s.paper.authors)
+            return _Row(lambda t, i: low in t.authors[i])
         if name == "title":
-            return lambda s: low in s.paper.title.casefold()
+            return _Row(lambda t, i: low in t.titles[i])
         if name == "upvotes":
             return self.comparison(token)
         if name in ("seen", "tldr"):
@@ -305,15 +407,15 @@ class _Parser:
             want = low == "yes"
             if name == "seen":
                 self.needs.add("seen")
-                return lambda s: s.seen is want
-            return lambda s: has_tldr(s.paper) is want
+                return _Row(lambda t, i: (i in t.seen) is want)
+            return _Row(lambda t, i: t.tldr[i] is want)
         # in:
         if low != "library":
             raise self.fail(token.column + 3, f"in: takes library (in:library), not {value!r}")
         self.needs.add("library")
-        return lambda s: s.in_library
+        return _Row(lambda t, i: i in t.in_library)
 
-    def comparison(self, token: _Token) -> Predicate:
+    def comparison(self, token: _Token) -> _Node:
         value = token.value
         column = token.column + len("upvotes:")
         op = next((o for o in _COMPARISONS if value.startswith(o)), "=")
@@ -327,19 +429,10 @@ class _Parser:
             "<": lambda v: v < limit, "=": lambda v: v == limit,
         }[op]
         # a paper without upvotes (not from Hugging Face) matches no comparison
-        return lambda s: s.paper.upvotes is not None and compare(s.paper.upvotes)
-
-
-def _always(subject: Subject) -> bool:
-    return True
-
-
-def _all_of(parts: tuple[Predicate, ...]) -> Predicate:
-    return lambda s: all(p(s) for p in parts)
-
-
-def _any_of(parts: tuple[Predicate, ...]) -> Predicate:
-    return lambda s: any(p(s) for p in parts)
+        def row(t: Table, i: int) -> bool:
+            upvotes = t.papers[i].upvotes
+            return upvotes is not None and compare(upvotes)
+        return _Row(row)
 
 
 def parse_query(text: str, filters: Mapping[str, str] | None = None) -> Query:
@@ -348,19 +441,18 @@ def parse_query(text: str, filters: Mapping[str, str] | None = None) -> Query:
     Raises QuerySyntaxError (with the column) for a query that cannot be read.
     """
     parser = _Parser(text, filters or {}, None, ())
-    test = parser.parse()
+    node = parser.parse()
     plain = tuple(t.value.casefold() for t in parser.tokens) if parser.plain else None
-    return Query(text, test, plain, frozenset(parser.needs))
+    return Query(text, node, plain, frozenset(parser.needs))
 
 
 def matching_indexes(papers: Sequence[Paper], query: Query, *, seen: Callable[[int], bool] | None = None,
                      in_library: Callable[[int], bool] | None = None) -> list[int]:
     """The indexes of the papers `query` picks, in order; `seen(i)`/`in_library(i)` answer
     for the i-th paper (unknown = False)."""
-    test = query.test
-    return [index for index, paper in enumerate(papers)
-            if test(Subject(paper, search_text(paper), bool(seen and seen(index)),
-                            bool(in_library and in_library(index))))]
+    table = Table(papers, seen={i for i in range(len(papers)) if seen and seen(i)},
+                  in_library={i for i in range(len(papers)) if in_library and in_library(i)})
+    return query.select(table)
 
 
 def filter_papers(papers: Sequence[Paper], query: Query, *, seen: Callable[[int], bool] | None = None,

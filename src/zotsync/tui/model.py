@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from zotsync.core.paper import Paper
-from zotsync.core.query import Query, QuerySyntaxError, Subject, parse_query
+from zotsync.core.query import Query, QuerySyntaxError, Table, parse_query
 from zotsync.store import Sighting
 
 
@@ -127,6 +127,7 @@ class PaperModel:
         self.filters: Mapping[str, str] = filters or {}  # [filters]: `@name` in the box
         self.query_error: str | None = None  # why the box's text is not a query (yet)
         self._plain = True  # the current query is plain words (the narrowing path)
+        self._table: Table | None = None  # for queries; dropped when a paper changes
         self.category = ""  # "" = every category
         self.hide_in_library = False
         self.sort = SORTS[0]
@@ -188,8 +189,10 @@ class PaperModel:
         return parsed
 
     def _match(self, candidates: Iterable[int], query: Query) -> list[int]:
-        hay, papers, seen, held, test = self.haystacks, self.papers, self.seen, self.in_library, query.test
-        return [i for i in candidates if test(Subject(papers[i], hay[i], i in seen, i in held))]
+        if self._table is None:  # the columns a query reads, computed once per list
+            self._table = Table(self.papers, self.haystacks)
+        self._table.seen, self._table.in_library = self.seen, self.in_library
+        return query.select(self._table, candidates)
 
     def set_query(self, query: str) -> list[int]:
         """Filter by a search text; plain words narrow the current result when the text
@@ -266,6 +269,7 @@ class PaperModel:
                 self.papers[index] = paper
                 self.rows[index] = row_for(paper)
                 self.haystacks[index] = haystack_for(paper)
+                self._table = None
                 return True
         return False
 
