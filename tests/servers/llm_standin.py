@@ -216,14 +216,15 @@ class ChatStandIn:
                 except ValueError:
                     parsed = None
                 standin._enter()
+                status = 0
                 try:
                     status, body, extra = standin.handle(self.path, headers, raw)
                 finally:
+                    with standin._lock:  # logged before it stops counting as in flight
+                        standin.log.append(ChatRequest(arrived, self.path, headers,
+                                                       parsed if isinstance(parsed, dict) else None,
+                                                       status or None))
                     standin._leave()
-                with standin._lock:
-                    standin.log.append(ChatRequest(arrived, self.path, headers,
-                                                   parsed if isinstance(parsed, dict) else None,
-                                                   status or None))
                 if status == 0:  # drop
                     self.close_connection = True
                     return
