@@ -118,6 +118,13 @@ def _library_id(value: Any) -> str:
     return text
 
 
+def _target(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text not in {"web", "desktop"}:
+        raise ValueError("must be 'web' (api.zotero.org) or 'desktop' (the Zotero app on this computer)")
+    return text
+
+
 def _url(value: Any) -> str:
     text = str(value).strip().rstrip("/")
     if not text.startswith(("http://", "https://")):
@@ -237,6 +244,12 @@ SETTINGS: tuple[Setting, ...] = (
             _library_type, "user", "'user' or 'group'"),
     Setting("zotero_url", "zotero", "url", ("ZOTSYNC_ZOTERO_URL",), _url,
             "https://api.zotero.org", "Zotero Web API base URL (self-hosted servers, tests)"),
+    Setting("target", "zotero", "target", ("ZOTSYNC_TARGET",), _target, "web",
+            "'web' (the Web API, with api_key) or 'desktop' (the Zotero app on this computer)"),
+    Setting("desktop_url", "zotero", "desktop_url", ("ZOTSYNC_DESKTOP_URL",), _url,
+            "http://127.0.0.1:23119", "the Zotero desktop app's local server (target = desktop)"),
+    Setting("desktop_key", "zotero", "desktop_key", ("ZOTSYNC_DESKTOP_KEY",), _api_key, None,
+            "Zotero 10+ local API key, granted in Zotero; use `zotsync login --desktop`", secret=True),
     Setting("zotero_retries", "zotero", "retries", ("ZOTSYNC_ZOTERO_RETRIES",), _count, 5,
             "attempts per Zotero request on rate limits, server and network errors"),
     Setting("zotero_backoff", "zotero", "backoff", ("ZOTSYNC_ZOTERO_BACKOFF",), _seconds, 2.0,
@@ -308,6 +321,9 @@ class Settings:
     library_id: str | None = None
     library_type: str = "user"
     zotero_url: str = "https://api.zotero.org"
+    target: str = "web"
+    desktop_url: str = "http://127.0.0.1:23119"
+    desktop_key: str | None = field(default=None, repr=False)
     zotero_retries: int = 5
     zotero_backoff: float = 2.0
     zotero_timeout: float = 60.0

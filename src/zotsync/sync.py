@@ -71,6 +71,9 @@ class Library:
     target: LibraryTarget
     index: LibraryIndex
     lock: Callable[[], AbstractContextManager[None]] = field(default=nullcontext)
+    # A writer other than the engine, for a library that takes no Web API writes (Zotero
+    # 7-9 through the connector: zotsync.desktop_push): (plan, on_progress, should_stop).
+    writer: Callable[[Plan, Callable[[int], None] | None, Callable[[], bool] | None], SyncReport] | None = None
 
 
 def library_id(settings: Settings) -> str:
@@ -135,8 +138,13 @@ def push_lock(settings: Settings) -> Iterator[None]:
 
 def open_library(settings: Settings, store: Store, *, refresh: bool = True,
                  on_retry: Callable[[str], None] | None = None) -> Library:
-    """The configured Zotero library (Web API), its index refreshed unless `refresh=False`.
-    `on_retry` is told each time a request is about to be tried again (and why)."""
+    """The configured Zotero library (Web API, or the desktop app with `target = desktop`),
+    its index refreshed unless `refresh=False`. `on_retry` is told each time a request is
+    about to be tried again (and why)."""
+    if settings.target == "desktop":  # the Zotero app on this computer (zotsync.desktop_push)
+        from zotsync.desktop_push import open_desktop  # noqa: PLC0415 - it imports this module
+
+        return open_desktop(settings, store, refresh=refresh, on_retry=on_retry)
     from zotsync.zotero.web import ZoteroWeb  # noqa: PLC0415 - pyzotero and httpx load only here
 
     target = ZoteroWeb(settings)
@@ -245,6 +253,8 @@ def apply_plan(plan: Plan, library: Library, *, on_progress: Callable[[int], Non
     the rest as failed, and `stopped_by` holds the error. Raises ZoteroError only when the
     collections cannot be created.
     """
+    if library.writer is not None:
+        return library.writer(plan, on_progress, should_stop)
     writer = Applier(library.target, library.index, on_progress=on_progress, should_stop=should_stop)
     left = writer.apply(plan)
     while left:

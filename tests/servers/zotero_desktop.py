@@ -547,9 +547,18 @@ class ZoteroDesktop:
                 session.items[connector_id] = key
                 for note in notes:
                     text = note.get("note") if isinstance(note, dict) else str(note)
+                    note_tags = [
+                        {"tag": t["tag"] if isinstance(t, dict) else str(t), "type": 1}  # forceTagType
+                        for t in ((note.get("tags") if isinstance(note, dict) else None) or [])
+                    ]
                     child = emu._build_item(
                         lib,
-                        {"itemType": "note", "parentItem": key, "note": sanitize_note(str(text or ""))},
+                        {
+                            "itemType": "note",
+                            "parentItem": key,
+                            "note": sanitize_note(str(text or "")),
+                            "tags": note_tags,
+                        },
                         None,
                         None,
                         partial=False,
@@ -785,7 +794,8 @@ class ZoteroDesktop:
             del inner_headers["if-modified-since-version"]
         inner_headers["zotero-api-key"] = _INTERNAL_KEY
         inner_headers.pop("zotero-write-token", None)  # checked above, with the local cache
-        target = f"/users/1/{sub}" + (f"?{urlencode(forwarded)}" if forwarded else "")
+        inner_path = f"/users/1/{sub}" if params else path[len("/api") :]  # schema endpoints: no library
+        target = inner_path + (f"?{urlencode(forwarded)}" if forwarded else "")
         inner = self.emulator._handle_http(method, target, inner_headers, body, "127.0.0.1")
         assert inner is not None
         out = {

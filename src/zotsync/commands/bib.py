@@ -20,6 +20,7 @@ from zotsync.commands.common import (
     pass_run,
     print_table,
     resolve_as_of,
+    target_option,
 )
 from zotsync.commands.enrichment import choose_papers, enrich_option, offline_option, select_option
 from zotsync.commands.parse import report_counts
@@ -229,6 +230,7 @@ def run_upgrade(run: RunContext, output: Path, *, dry_run: bool, as_json: bool) 
 @offline_option
 @format_option
 @as_of_option
+@target_option
 @json_option
 @pass_run
 def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str, ...], where: Query | None,

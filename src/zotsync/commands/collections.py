@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from zotsync.commands.common import RunContext, emit_json, json_option, pass_run
+from zotsync.commands.common import RunContext, emit_json, json_option, pass_run, target_option
 from zotsync.core.library import Collection, collection_path
 from zotsync.sync import open_library
 
@@ -25,6 +25,7 @@ def _tree_lines(collections: list[Collection]) -> list[str]:
 
 
 @click.command()
+@target_option
 @json_option
 @pass_run
 def collections(run: RunContext, as_json: bool) -> None:

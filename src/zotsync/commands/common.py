@@ -111,3 +111,16 @@ def print_table(table: Any) -> None:
     # piped (`| less -S`, `| grep`): each row on one line, as wide as it needs
     width = max(100, shutil.get_terminal_size((100, 24)).columns) if sys.stdout.isatty() else PIPED_WIDTH
     TableConsole(soft_wrap=False, width=width).print(table)
+
+
+def _set_target(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(RunContext).overrides["target"] = value
+
+
+def target_option(fn: F) -> F:
+    """`--target web|desktop`: which Zotero to use for this command (a setting's override)."""
+    return click.option("--target", type=click.Choice(["web", "desktop"]), default=None, expose_value=False,
+                        callback=_set_target, is_eager=True,
+                        help="Zotero to use: 'web' (the Web API) or 'desktop' (the Zotero app on this "
+                             "computer) [default: zotero.target, web].")(fn)

@@ -23,6 +23,7 @@ from zotsync.commands.common import (
     pass_run,
     print_table,
     resolve_as_of,
+    target_option,
 )
 from zotsync.commands.enrichment import choose_papers, enrich_option, offline_option, select_option
 from zotsync.commands.parse import report_counts
@@ -188,6 +189,7 @@ def _report_json(plan: Plan, report: SyncReport) -> dict[str, Any]:
 @offline_option
 @format_option
 @as_of_option
+@target_option
 @json_option
 @pass_run
 def push(run: RunContext, files: tuple[str, ...], collection: str | None, select: tuple[str, ...],
@@ -220,7 +222,8 @@ def push(run: RunContext, files: tuple[str, ...], collection: str | None, select
     summarize = settings.push_summarize if summarize is None else summarize
     if summarize and notes and not dry_run:
         require_llm(settings)  # before any lookup: a missing setting is said at once
-    has_credentials = bool(settings.api_key and settings.library_id)
+    desktop = settings.target == "desktop"  # the Zotero app on this computer: no web key needed
+    has_credentials = desktop or bool(settings.api_key and settings.library_id)
     if not has_credentials and not dry_run:
         raise ZotsyncError("no Zotero credentials",
                            hint="run `zotsync login` (or set ZOTERO_API_KEY and ZOTERO_LIBRARY_ID); "
@@ -283,6 +286,8 @@ def push(run: RunContext, files: tuple[str, ...], collection: str | None, select
              f"notes create {counts.notes[NoteAction.CREATE]}, update {counts.notes[NoteAction.UPDATE]}; "
              f"{plan_json(plan)['write_requests']} write requests (dry run: nothing written)")
         return
+    for warning in getattr(library, "warnings", ()):
+        note(f"warning: {warning}")
     note(summary_line(report))
     if report.cancelled:
         note(interruption_line(report.written, len(report.results)))

@@ -13,6 +13,7 @@ from zotsync.commands.common import (
     format_option,
     pass_run,
     resolve_as_of,
+    target_option,
 )
 from zotsync.commands.enrichment import offline_option
 from zotsync.commands.where import where_option
@@ -29,6 +30,7 @@ from zotsync.errors import ExitCode
                    "after the list is shown (cached; see docs/enrichment.md).")
 @offline_option
 @where_option
+@target_option
 @pass_run
 def tui(run: RunContext, files: tuple[str, ...], fmt: str | None, as_of: Any, enrich: bool,
         offline: bool, where: Query | None) -> None:

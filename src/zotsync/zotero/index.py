@@ -160,6 +160,9 @@ class LibraryIndex:
         if since is None:
             self._fill(target)
             return
+        if not getattr(target, "has_deletion_log", True):
+            self._refresh_by_keys(target)
+            return
         changed = target.item_versions(since)
         if changed is None:  # 304: the library has not changed at all
             with self.store.transaction() as conn:
@@ -179,6 +182,29 @@ class LibraryIndex:
             # The versions answer's library version: a change made after it is read again.
             conn.execute("INSERT OR REPLACE INTO zotero_libraries VALUES (?, ?)",
                          (self.library, changed.version))
+            self._mark_fresh(conn)
+
+    def _refresh_by_keys(self, target: LibraryTarget) -> None:
+        """A library with no deletion log (Zotero desktop's local API): every key and its
+        version in one answer; items not seen before or with another version are fetched,
+        keys no longer there are gone. Items saved in Zotero 7-9 since its last sync have
+        version 0 whatever is done to them, so an edit of one is not seen (a new one is)."""
+        listed = target.item_versions(0)
+        if listed is None:  # (a target without a log never answers 304)
+            return
+        known = self._versions(list(listed.data))
+        stale = [key for key, version in listed.data.items() if known.get(key) != version]
+        fetched = target.items_by_key(stale) if stale else []
+        collections = target.all_collections()
+        with self.store.transaction() as conn:
+            held = {row[0] for row in conn.execute("SELECT key FROM zotero_items WHERE library = ?",
+                                                    (self.library,))}
+            conn.executemany("DELETE FROM zotero_items WHERE library = ? AND key = ?",
+                             [(self.library, key) for key in held - set(listed.data)])
+            self._put_items(conn, [library_item(obj["data"]) for obj in fetched])
+            self._put_collections(conn, collections.data)
+            conn.execute("INSERT OR REPLACE INTO zotero_libraries VALUES (?, ?)",
+                         (self.library, listed.version))
             self._mark_fresh(conn)
 
     def _fill(self, target: LibraryTarget) -> None:

@@ -121,6 +121,7 @@ class ZoteroWeb:
         # status line says it is retrying instead of sitting silent.
         self.on_retry: Callable[[str], None] | None = None
         self.schema_version: int | None = None  # the last answer's Zotero-Schema-Version
+        self.connect_problem: ZoteroError | None = None  # raised instead of "cannot connect", if set
 
     def close(self) -> None:
         """Close the HTTP connections (a reconnect builds a new client)."""
@@ -189,6 +190,8 @@ class ZoteroWeb:
                 reason = "connection refused" if "refused" in str(exc).lower() else "unreachable"
                 last_problem = f"cannot connect ({reason})"
                 log.info("zotero %s %s: %s (attempt %d/%d)", method, path, last_problem, attempt, attempts)
+                if attempt >= min(2, attempts) and self.connect_problem is not None:
+                    raise self.connect_problem from None
                 if attempt >= min(2, attempts):
                     raise ZoteroError(
                         f"cannot connect to Zotero at {urlsplit(self.settings.zotero_url).netloc} ({reason})",
