@@ -63,6 +63,10 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 
+# (plan, on_progress, should_stop) -> what happened to each paper
+Writer = Callable[[Plan, Callable[[int], None] | None, Callable[[], bool] | None], SyncReport]
+
+
 @dataclass
 class Library:
     """A Zotero library as a push sees it: the target that reads and writes it, the local
@@ -73,7 +77,7 @@ class Library:
     lock: Callable[[], AbstractContextManager[None]] = field(default=nullcontext)
     # A writer other than the engine, for a library that takes no Web API writes (Zotero
     # 7-9 through the connector: zotsync.desktop_push): (plan, on_progress, should_stop).
-    writer: Callable[[Plan, Callable[[int], None] | None, Callable[[], bool] | None], SyncReport] | None = None
+    writer: Writer | None = None
 
 
 def library_id(settings: Settings) -> str:
