@@ -170,7 +170,8 @@ class ZoteroDesktop:
         self._collection_ids: dict[str, int] = {}
         self._lock = threading.RLock()
         self._log: list[DesktopLog] = []
-        self.drop_after: list[str] = []  # paths whose next answer is lost after the work is done
+        # "POST /connector/saveItems": the next such request is done, its answer lost
+        self.drop_after: list[str] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -274,9 +275,9 @@ class ZoteroDesktop:
         except _Cancel:
             answer = None
         with self._lock:
-            dropped = answer is not None and path in self.drop_after
+            dropped = answer is not None and f"{method} {path}" in self.drop_after
             if dropped:
-                self.drop_after.remove(path)
+                self.drop_after.remove(f"{method} {path}")
             self._log.append(
                 DesktopLog(
                     method,
