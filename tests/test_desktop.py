@@ -149,7 +149,8 @@ def test_zotero9_existing_paper_is_not_duplicated_and_not_filed_silently(run_cli
 def test_desktop_not_running_is_one_line(run_cli) -> None:  # type: ignore[no-untyped-def]
     with ZoteroDesktop("7") as zd:
         url = zd.url
-    result = run_cli("push", DIGEST, "-c", COLLECTION, "--target", "desktop", env={"ZOTSYNC_DESKTOP_URL": url})
+    result = run_cli("push", DIGEST, "-c", COLLECTION, "--target", "desktop",
+                     env={"ZOTSYNC_DESKTOP_URL": url})
     assert result.exit_code == 3
     assert error_line(result).startswith("zotsync: error: Zotero is not running at 127.0.0.1:")
 
@@ -243,3 +244,49 @@ def test_config_shows_the_target(run_cli) -> None:  # type: ignore[no-untyped-de
     result = run_cli("config", env={"ZOTSYNC_TARGET": "desktop"})
     assert "zotero.target = desktop    # from $ZOTSYNC_TARGET" in result.output
     assert "zotero.desktop_url = http://127.0.0.1:23119" in result.output
+
+
+# -- the TUI --------------------------------------------------------------------------------
+
+
+async def test_tui_status_bar_names_the_desktop_and_pushes_through_the_connector(
+        zotero7: ZoteroDesktop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.widgets import Static
+
+    from test_tui_support import make_tui, settle
+    from zotsync.tui.screens.collections import CollectionPicker
+    from zotsync.tui.screens.progress import ResultScreen
+    from zotsync.tui.screens.review import ReviewScreen
+
+    monkeypatch.setattr("textual.constants.TEXTUAL_ANIMATIONS", "none")
+    settings = load_settings(environ={"ZOTSYNC_TARGET": "desktop", "ZOTSYNC_DESKTOP_URL": zotero7.url})
+    app = make_tui(tmp_path, settings=settings)
+    async with app.run_test(size=(140, 36)) as pilot:
+        await settle(app, pilot)
+        assert app.library_state == "ready"
+        status = str(app.papers_screen.query_one("#status", Static).render())
+        assert "Zotero: My Library in Zotero desktop 7.0.32 · 2 collections" in status
+        await pilot.press("space")
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, CollectionPicker)
+        await pilot.press("slash", *"2025")
+        await pilot.pause()
+        await pilot.press("enter", "enter")  # to the matches, then use the first
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ResultScreen)
+        assert app.screen.report is not None and app.screen.report.counts()["created"] == 1
+    assert len(papers(zotero7)) == 1 and papers(zotero7)[0]["collections"] == [zotero7.collection_key]
+
+
+def test_bib_from_the_desktop_collection(run_cli, zotero7, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert push(run_cli, zotero7, "--select", "2506.02013,2506.02044").exit_code == 0
+    out = tmp_path / "refs.bib"
+    result = run_cli("bib", "--from-zotero", "-c", COLLECTION, "-o", str(out), "--target", "desktop",
+                     env=env_for(zotero7))
+    assert result.exit_code == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert text.count("@") == 2 and "2506.02013" in text and "2506.02044" in text

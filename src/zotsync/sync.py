@@ -82,6 +82,8 @@ class Library:
 
 def library_id(settings: Settings) -> str:
     """The index's name for a library: server and prefix (never the key)."""
+    if settings.target == "desktop":
+        return f"desktop:{settings.desktop_url}/users/0"
     return f"{settings.zotero_url}{settings.library_prefix}"
 
 

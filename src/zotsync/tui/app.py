@@ -166,6 +166,7 @@ class ZotsyncApp(App[None]):
         self.record = record
         self.load_warnings = list(warnings)
         self.library: Library | None = None
+        self.desktop_version: str | None = None  # X-Zotero-Version, with target = desktop
         self.library_state: LibraryState = "reading" if self.has_credentials else "not set up"
         self.library_failure: Failure | None = None
         self.collections: list[Collection] = []
@@ -235,10 +236,13 @@ class ZotsyncApp(App[None]):
 
     @property
     def has_credentials(self) -> bool:
-        return bool(self.settings.api_key and self.settings.library_id)
+        return self.settings.target == "desktop" or bool(self.settings.api_key and self.settings.library_id)
 
     @property
     def library_label(self) -> str:
+        if self.settings.target == "desktop":  # the Zotero app on this computer, its version once read
+            version = f" {self.desktop_version}" if self.desktop_version else ""
+            return f"My Library in Zotero desktop{version}"
         if self.settings.library_type == "group":
             return f"Group {self.settings.library_id}"
         return "My Library"
@@ -313,6 +317,7 @@ class ZotsyncApp(App[None]):
         try:
             with self._zotero_lock:
                 library = self.library_opener(self.settings, self.store, on_retry=self._zotero_retrying)
+                self.desktop_version = getattr(library, "app_version", None)
                 collections = library.index.collections()
                 targets = RecentTargets(self.store, library_id(self.settings))
                 recent = targets.list()
