@@ -240,10 +240,15 @@ def test_login_desktop_on_zotero7_needs_no_key(run_cli, zotero7) -> None:  # typ
     assert "no key needed" in result.stderr
 
 
-def test_config_shows_the_target(run_cli) -> None:  # type: ignore[no-untyped-def]
-    result = run_cli("config", env={"ZOTSYNC_TARGET": "desktop"})
+def test_config_shows_the_target_and_the_zotero_version(run_cli, zotero7) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("config", env={"ZOTSYNC_TARGET": "desktop", "ZOTSYNC_DESKTOP_URL": zotero7.url})
     assert "zotero.target = desktop    # from $ZOTSYNC_TARGET" in result.output
-    assert "zotero.desktop_url = http://127.0.0.1:23119" in result.output
+    assert f"zotero.desktop_url = {zotero7.url}" in result.output
+    assert f"# in use: target desktop: {zotero7.url}, Zotero 7.0.32" in result.output
+    url = zotero7.url
+    zotero7.stop()
+    stopped = run_cli("config", env={"ZOTSYNC_TARGET": "desktop", "ZOTSYNC_DESKTOP_URL": url})
+    assert stopped.exit_code == 0 and "Zotero is not running at" in stopped.output
 
 
 # -- the TUI --------------------------------------------------------------------------------
@@ -290,3 +295,17 @@ def test_bib_from_the_desktop_collection(run_cli, zotero7, tmp_path) -> None:  #
     assert result.exit_code == 0, result.stderr
     text = out.read_text(encoding="utf-8")
     assert text.count("@") == 2 and "2506.02013" in text and "2506.02044" in text
+
+
+def test_zotero7_no_library_check_pushes_against_its_own_record(run_cli) -> None:  # type: ignore[no-untyped-def]
+    with ZoteroDesktop("7") as zd:  # the local API left off
+        key = seed_reading(zd)
+        first = push(run_cli, zd, "--no-library-check")
+        assert first.exit_code == 0, first.stderr
+        assert "--no-library-check: Zotero's local API is off" in first.stderr
+        assert len(papers(zd)) == 8 and all(p["collections"] == [key] for p in papers(zd))
+        zd.clear_log()
+        again = push(run_cli, zd, "--no-library-check")
+        assert again.exit_code == 0, again.stderr
+        assert "unchanged 8" in again.stderr
+        assert zd.writes == [] and len(papers(zd)) == 8

@@ -38,7 +38,8 @@ from zotsync.keys import remember_keys
 from zotsync.store import Store
 from zotsync.sync import Library, canonical_library, push_lock
 from zotsync.sync_apply import CANCELLED, PaperResult, SyncReport
-from zotsync.zotero.desktop import ZoteroConnector, ZoteroLocal, iter_batches, session_id
+from zotsync.zotero.api import EmptyTarget, Versioned
+from zotsync.zotero.desktop import LOCAL_API_SETTING, ZoteroConnector, ZoteroLocal, iter_batches, session_id
 from zotsync.zotero.index import LibraryIndex
 
 BATCH = 10  # papers per connector session
@@ -58,19 +59,64 @@ class DesktopLibrary(Library):
     connector: ZoteroConnector | None = None
     app_version: str | None = None
     warnings: list[str] = field(default_factory=list)
+    checked: bool = True  # False: the local API is off, the index is zotsync's own record
 
     @property
     def label(self) -> str:
         return f"Zotero desktop {self.app_version or '?'}"
 
 
+NO_CHECK_WARNING = ("--no-library-check: Zotero's local API is off, so zotsync checked only its own record "
+                    "of what it pushed into this Zotero; papers added otherwise are not seen and may be "
+                    "saved twice (tick the setting to have the library checked)")
+
+
+class _RecordTarget(EmptyTarget):
+    """Zotero 7-9 with the local API off (`--no-library-check`): nothing can be read, so
+    the index is zotsync's own record of what it pushed and a refresh keeps it."""
+
+    has_deletion_log = True
+
+    def __init__(self, settings: Settings) -> None:
+        self.server = f"{settings.desktop_url}/api"
+        self.library_label = "your library in Zotero desktop (not checked)"
+
+    def item_versions(self, since: int) -> Versioned | None:
+        return None  # "not modified": the record stays as it is
+
+
+def _record_library(settings: Settings, store: Store) -> DesktopLibrary:
+    connector = ZoteroConnector(settings)
+    version = connector.ping()
+    if (connector.version or (0,)) >= (10,):
+        raise ZoteroError(f"Zotero {version} writes only through its local API, which is off",
+                          hint=LOCAL_API_SETTING)
+    index = LibraryIndex(store, f"desktop-record:{canonical_library(local_settings(settings))}")
+    index.start_record()
+    index.record_collections([{"key": t.id, "version": 0,
+                               "data": {"name": t.path[-1], "parentCollection": t.parent}}
+                              for t in connector.targets() if t.path])
+    library = DesktopLibrary(_RecordTarget(settings), index, lambda: push_lock(local_settings(settings)),
+                             connector=connector, app_version=version, warnings=[NO_CHECK_WARNING],
+                             checked=False)
+    library.writer = lambda plan, on_progress, should_stop: apply_connector(
+        plan, library, on_progress=on_progress, should_stop=should_stop)
+    return library
+
+
 def open_desktop(settings: Settings, store: Store, *, refresh: bool = True,
-                 on_retry: Callable[[str], None] | None = None) -> DesktopLibrary:
+                 on_retry: Callable[[str], None] | None = None, library_check: bool = True) -> DesktopLibrary:
     """The user library of the Zotero desktop app at `desktop_url`, its index refreshed
-    through the local API unless `refresh=False`."""
+    through the local API unless `refresh=False`. Without `library_check`, Zotero 7-9 with
+    the local API off are pushed to against zotsync's own record (with a warning)."""
     local = ZoteroLocal(settings)
     local.on_retry = on_retry
-    local.probe()  # not running / local API off: a one-line error here
+    try:
+        local.probe()  # not running / local API off: a one-line error here
+    except ZoteroError as error:
+        if library_check or error.message != "Zotero's local API is off":
+            raise
+        return _record_library(settings, store)
     where = canonical_library(local_settings(settings))
     index = LibraryIndex(store, f"desktop:{where}" + (f"#{local.server_id}" if local.server_id else ""))
     if refresh:
@@ -183,11 +229,25 @@ class _ConnectorWriter:
         outcome = self.connector.save_items(sid, items)
         # "exists": an earlier run used this ID (Zotero keeps them until it quits): were its
         # items kept? If they are gone (deleted since), save them under a new ID.
-        if outcome == "exists" and not self._read_back(batch, wait=SETTLE_SECONDS):
+        if outcome == "exists" and self.library.checked and not self._read_back(batch, wait=SETTLE_SECONDS):
             sid = session_id(library, target, [*items, {"again": time.time()}])
             self.connector.save_items(sid, items)
         self.connector.update_session(sid, target)
-        self._read_back(batch, wait=SETTLE_SECONDS, record=True)
+        if self.library.checked:
+            self._read_back(batch, wait=SETTLE_SECONDS, record=True)
+        else:
+            self._record(batch)
+
+    def _record(self, batch: Sequence[PaperPlan]) -> None:
+        """No local API: remember what was sent (under the plan's keys, in the record)."""
+        index = self.library.index
+        sent = [obj for paper in batch for obj in paper.objects(self.plan.collection_key, self.plan.options)
+                if obj.get("itemType") != "attachment"]
+        index.record_written(sent)
+        index.remember_notes([(p.item_key, p.note_key, written_hash(p.note_html)) for p in batch
+                              if p.note is NoteAction.CREATE and p.note_key and p.note_html])
+        remember_keys(index.store, [(p.citation_key, p.paper) for p in batch if p.citation_key])
+        self.report.results.extend(PaperResult(p) for p in batch)
 
     def _read_back(self, batch: Sequence[PaperPlan], *, wait: float, record: bool = False) -> bool:
         """Refresh the index through the local API until every paper of `batch` is found

@@ -143,14 +143,14 @@ def push_lock(settings: Settings) -> Iterator[None]:
 
 
 def open_library(settings: Settings, store: Store, *, refresh: bool = True,
-                 on_retry: Callable[[str], None] | None = None) -> Library:
+                 on_retry: Callable[[str], None] | None = None, library_check: bool = True) -> Library:
     """The configured Zotero library (Web API, or the desktop app with `target = desktop`),
     its index refreshed unless `refresh=False`. `on_retry` is told each time a request is
     about to be tried again (and why)."""
     if settings.target == "desktop":  # the Zotero app on this computer (zotsync.desktop_push)
         from zotsync.desktop_push import open_desktop  # noqa: PLC0415 - it imports this module
 
-        return open_desktop(settings, store, refresh=refresh, on_retry=on_retry)
+        return open_desktop(settings, store, refresh=refresh, on_retry=on_retry, library_check=library_check)
     from zotsync.zotero.web import ZoteroWeb  # noqa: PLC0415 - pyzotero and httpx load only here
 
     target = ZoteroWeb(settings)

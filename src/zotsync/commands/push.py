@@ -190,13 +190,16 @@ def _report_json(plan: Plan, report: SyncReport) -> dict[str, Any]:
 @format_option
 @as_of_option
 @target_option
+@click.option("--no-library-check", "library_check", flag_value=False, default=True,
+              help="Zotero 7-9 with the local API off: push anyway, checking only zotsync's own record "
+                   "of what it pushed there (papers added otherwise may be saved twice).")
 @json_option
 @pass_run
 def push(run: RunContext, files: tuple[str, ...], collection: str | None, select: tuple[str, ...],
          where: Query | None,
          tags: tuple[str, ...], notes: bool, pdf_link: bool | None, if_exists: str, dry_run: bool,
          summarize: bool | None, enrich: bool, offline: bool, fmt: str | None, as_of: Any,
-         as_json: bool) -> None:
+         library_check: bool, as_json: bool) -> None:
     """Push papers from digests into a Zotero collection, never duplicating.
 
     Each paper becomes a preprint item as Zotero's arXiv translator makes it, with
@@ -238,7 +241,7 @@ def push(run: RunContext, files: tuple[str, ...], collection: str | None, select
                            hint="check the digest, or pass --format if it was read as the wrong one")
     # What is local or cheap first: the library's index is read (a refused key, a server
     # that is down, said at once) before the lookups, which may take minutes.
-    library = open_library(settings, run.store) if has_credentials else None
+    library = open_library(settings, run.store, library_check=library_check) if has_credentials else None
     papers = choose_papers(run, loaded.papers, select, enrich=enrich, offline=offline)
     if where is not None:
         papers = apply_where(run, papers, where, files)

@@ -167,6 +167,7 @@ class Target:
 
     id: str
     path: tuple[str, ...]  # () for the library itself
+    parent: str | None = None  # the parent collection's ID ("C3"), None at the top
 
 
 class ZoteroConnector:
@@ -239,6 +240,7 @@ class ZoteroConnector:
                               hint="run again; if it persists, report it with this message")
         out: list[Target] = []
         stack: list[str] = []
+        ids: list[str] = []
         library_seen = False
         for raw in found["targets"]:
             target_id, name, level = str(raw.get("id", "")), str(raw.get("name", "")), raw.get("level", 0)
@@ -246,13 +248,13 @@ class ZoteroConnector:
                 if library_seen:  # only the first (the user's own) library: groups are not handled here
                     break
                 library_seen = True
-                stack = []
+                stack, ids = [], []
                 out.append(Target(target_id, ()))
                 continue
             if not isinstance(level, int) or level < 1:
                 continue
-            stack = [*stack[: level - 1], name]
-            out.append(Target(target_id, tuple(stack)))
+            stack, ids = [*stack[: level - 1], name], [*ids[: level - 1], target_id]
+            out.append(Target(target_id, tuple(stack), ids[-2] if len(ids) > 1 else None))
         return out
 
     def save_items(self, session_id: str, items: list[dict[str, Any]]) -> str:

@@ -184,6 +184,14 @@ class LibraryIndex:
                          (self.library, changed.version))
             self._mark_fresh(conn)
 
+    def start_record(self) -> None:
+        """Make this index zotsync's own record of a library it cannot read (an empty
+        library at version 0 the first time): a refresh then keeps what was recorded."""
+        if self.version is None:
+            with self.store.transaction() as conn:
+                conn.execute("INSERT OR REPLACE INTO zotero_libraries VALUES (?, 0)", (self.library,))
+                self._mark_fresh(conn)
+
     def _refresh_by_keys(self, target: LibraryTarget) -> None:
         """A library with no deletion log (Zotero desktop's local API): every key and its
         version in one answer; items not seen before or with another version are fetched,
