@@ -309,3 +309,11 @@ def test_zotero7_no_library_check_pushes_against_its_own_record(run_cli) -> None
         assert again.exit_code == 0, again.stderr
         assert "unchanged 8" in again.stderr
         assert zd.writes == [] and len(papers(zd)) == 8
+
+
+def test_zotero7_dry_run_warns_that_a_missing_collection_cannot_be_made(run_cli) -> None:  # type: ignore[no-untyped-def]
+    with ZoteroDesktop("7", local_api=True) as zd:
+        result = push(run_cli, zd, "--dry-run")
+        assert result.exit_code == 0, result.stderr
+        assert "Zotero 7.0.32 cannot create collections from outside" in result.stderr
+        assert zd.writes == []

@@ -272,6 +272,10 @@ def push(run: RunContext, files: tuple[str, ...], collection: str | None, select
         def planned(plan: Plan) -> None:
             for warning in plan.warnings:
                 note(f"warning: {warning}")
+            if dry_run and plan.new_collections and getattr(library, "connector", None) is not None:
+                note(f"warning: {library.target.library_label}: Zotero "
+                     f"{getattr(library, 'app_version', '')} cannot create collections from outside; "
+                     "create them in Zotero first (the push would stop before writing anything)")
             if not dry_run:
                 writing.start(plan)
 
