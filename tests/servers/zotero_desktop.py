@@ -828,14 +828,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
         reason = _RESPONSE_CODES.get(answer.status, "undefined")
-        self.wfile.write(f"HTTP/1.0 {answer.status} {reason}\r\n".encode("latin-1"))
-        for name, value in answer.headers.items():
-            self.wfile.write(f"{name}: {value}\r\n".encode("latin-1"))
-        if answer.body:
-            self.wfile.write(b"\r\n" + answer.body.encode("utf-8"))
-        else:
-            self.wfile.write(b"Content-Length: 0\r\n\r\n")
         self.close_connection = True
+        lines = [f"HTTP/1.0 {answer.status} {reason}\r\n".encode("latin-1")]
+        lines += [f"{name}: {value}\r\n".encode("latin-1") for name, value in answer.headers.items()]
+        lines.append(b"\r\n" + answer.body.encode("utf-8") if answer.body else b"Content-Length: 0\r\n\r\n")
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
+            self.wfile.write(b"".join(lines))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
