@@ -498,9 +498,11 @@ def test_a_linked_bib_is_written_through_and_a_read_only_one_is_refused(
 def test_the_same_doi_with_other_arxiv_ids_is_not_the_same_paper() -> None:
     """As on the Zotero side (find_existing): a shared DOI does not join two arXiv IDs
     (two preprints can cite one journal DOI by mistake, or share a proceedings DOI)."""
-    from zotsync.bibfile import Ident, same_paper
+    from zotsync.bibfile import bib_same_paper
+    from zotsync.core.identity import Ident
 
-    a = Ident(arxiv="2101.10001", doi="10.1000/x", fingerprint="a", surnames=frozenset())
-    b = Ident(arxiv="2101.10002", doi="10.1000/x", fingerprint="b", surnames=frozenset())
-    assert same_paper(a, b) is None
-    assert same_paper(a, Ident(arxiv=None, doi="10.1000/x", fingerprint="c", surnames=frozenset())) == "doi"
+    a = Ident(arxiv="2101.10001", doi="10.1000/x", fingerprint="a", authors=frozenset())
+    b = Ident(arxiv="2101.10002", doi="10.1000/x", fingerprint="b", authors=frozenset())
+    assert bib_same_paper(a, b) is None
+    c = Ident(arxiv=None, doi="10.1000/x", fingerprint="c", authors=frozenset())
+    assert bib_same_paper(a, c) == "doi"

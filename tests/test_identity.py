@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from zotsync.bibfile import bib_ident, bib_same_paper
+from zotsync.core.dedup import deduplicate
 from zotsync.core.identity import (
     ArxivId,
+    Ident,
     arxiv_doi,
     doi_key,
     normalize_arxiv_id,
     normalize_doi,
+    paper_ident,
     parse_arxiv_id,
+    same_paper,
     surname_initials,
     title_fingerprint,
+    vetoed,
 )
+from zotsync.core.library import LibraryItem, find_existing
+from zotsync.core.paper import Paper
 
 
 @pytest.mark.parametrize(
@@ -123,3 +133,53 @@ def test_surname_initials_from_both_name_orders() -> None:
     assert surname_initials(["Jacob Devlin", "Devlin, Jacob"]) == {("devlin", "j")}
     assert surname_initials(["OpenAI"]) == {("openai", "")}
     assert surname_initials(["José Müller"]) == {("muller", "j")}
+
+
+# --- same_paper: the one rule, and its named vetoes -----------------------------------
+
+def test_same_paper_decides_by_arxiv_then_doi_then_title() -> None:
+    a = Ident(arxiv="2101.00001", doi="10.1/x", fingerprint="t")
+    assert same_paper(a, Ident(arxiv="2101.00001", fingerprint="other")) == "arxiv"
+    assert same_paper(a, Ident(arxiv="2101.00002", doi="10.1/x", fingerprint="t")) is None
+    assert same_paper(a, Ident(doi="10.1/x", fingerprint="other")) == "doi"
+    assert same_paper(a, Ident(doi="10.1/y", fingerprint="t")) is None  # different DOIs veto
+    assert same_paper(a, Ident(fingerprint="t")) == "title"
+    assert same_paper(Ident(), Ident()) is None  # nothing known: never the same
+
+
+def test_year_gap_veto_and_its_none_for_the_bib() -> None:
+    """Default (dedup, library): years more than 1 apart are different papers. year_gap=None
+    (the .bib match): years are not compared, since an entry's year is often its journal's."""
+    a = Ident(fingerprint="t", year=2019)
+    assert same_paper(a, Ident(fingerprint="t", year=2020)) == "title"
+    assert same_paper(a, Ident(fingerprint="t", year=2023)) is None
+    assert same_paper(a, Ident(fingerprint="t", year=2023), year_gap=None) == "title"
+    assert same_paper(a, Ident(fingerprint="t", year=2023), year_gap=5) == "title"
+    # Through the callers: the digest dedup splits them, the .bib match joins them.
+    early = Paper(title="A Study of Things", published=date(2019, 5, 1), authors=("Ada Lovelace",))
+    late = early.replace(published=date(2023, 5, 1))
+    assert len(deduplicate([early, late]).papers) == 2
+    assert find_existing(early, [LibraryItem("AAAA2222", 1, "journalArticle", title=late.title,
+                                             creators=late.authors, year=2023)]) is None
+    assert bib_same_paper(bib_ident(early), bib_ident(late)) == "title"
+
+
+def test_initials_veto_and_surnames_alone_for_the_bib() -> None:
+    """Default: authors are shared by (surname, first initial), so Mary Devlin is not
+    Jacob Devlin. initials=False (the .bib match, which records surnames only): they are."""
+    jacob = Ident(fingerprint="t", authors=frozenset(surname_initials(["Jacob Devlin"])))
+    mary = Ident(fingerprint="t", authors=frozenset(surname_initials(["Mary Devlin"])))
+    assert vetoed(jacob, mary)
+    assert same_paper(jacob, mary) is None
+    assert not vetoed(jacob, mary, initials=False)
+    assert same_paper(jacob, mary, initials=False) == "title"
+    # Through the callers.
+    a = Paper(title="A Study of Things", authors=("Jacob Devlin",))
+    b = a.replace(authors=("Mary Devlin",))
+    assert same_paper(paper_ident(a), paper_ident(b)) is None
+    assert len(deduplicate([a, b]).papers) == 2
+    assert bib_same_paper(bib_ident(a), bib_ident(b)) == "title"
+    # No author in common at all is a veto for every caller.
+    c = a.replace(authors=("Ada Lovelace",))
+    assert bib_same_paper(bib_ident(a), bib_ident(c)) is None
+    assert same_paper(paper_ident(a), paper_ident(c)) is None

@@ -51,7 +51,15 @@ from zotsync.core.bibtex_entry import (
     title_key,
 )
 from zotsync.core.citekeys import DEFAULT_FORMAT, KeyFormat, base_key, fold_key, unique_key
-from zotsync.core.identity import doi_key, normalize_doi, parse_arxiv_id, title_fingerprint
+from zotsync.core.identity import (
+    Ident,
+    MatchedBy,
+    doi_key,
+    normalize_doi,
+    parse_arxiv_id,
+    same_paper,
+    title_fingerprint,
+)
 from zotsync.core.paper import Paper
 from zotsync.errors import InputError, ZotsyncError
 from zotsync.fileio import (
@@ -101,24 +109,12 @@ _SEP = "\x1f"
 # --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Ident:
-    """What makes an entry or a paper the same paper: IDs, title, author surnames."""
-
-    arxiv: str | None = None
-    doi: str | None = None  # doi_key form, never arXiv's own DOI
-    fingerprint: str = ""
-    surnames: frozenset[str] = frozenset()
-
-    @classmethod
-    def of(cls, paper: Paper) -> Ident:
-        doi = normalize_doi(paper.doi) if paper.doi else None
-        surnames = frozenset(s for s in (_surname_fp(_paper_surname(a)) for a in paper.authors) if s)
-        return cls(paper.arxiv_id, doi_key(doi) if doi else None, paper_title_key(paper.title), surnames)
-
-    @property
-    def empty(self) -> bool:
-        return not (self.arxiv or self.doi or self.fingerprint)
+def bib_ident(paper: Paper) -> Ident:
+    """A paper's `Ident` as .bib entries are compared: the title key of the entry zotsync
+    would write for it, author surnames alone (TeX decoded), no year."""
+    doi = normalize_doi(paper.doi) if paper.doi else None
+    surnames = frozenset((s, "") for s in (_surname_fp(_paper_surname(a)) for a in paper.authors) if s)
+    return Ident(paper.arxiv_id, doi_key(doi) if doi else None, paper_title_key(paper.title), surnames)
 
 
 def _paper_surname(name: str) -> str:
@@ -132,27 +128,11 @@ def _surname_fp(last: str) -> str:
     return title_fingerprint(latex_to_text(last)).replace(" ", "")
 
 
-def same_paper(a: Ident, b: Ident) -> str | None:
-    """How `a` and `b` are the same paper ("arxiv", "doi", "title"), or None.
-
-    The same arXiv ID decides; then the same DOI, unless the arXiv IDs differ (as the
-    Zotero side decides, `core.library.find_existing`). Different arXiv IDs (or different
-    DOIs) mean different papers whatever the title. Otherwise equal title fingerprints
-    match, unless both author lists are known and share no surname (Zotero's veto).
-    """
-    if a.arxiv and a.arxiv == b.arxiv:
-        return "arxiv"
-    if a.arxiv and b.arxiv:
-        return None
-    if a.doi and a.doi == b.doi:
-        return "doi"
-    if (a.arxiv and b.arxiv) or (a.doi and b.doi):
-        return None
-    if a.fingerprint and a.fingerprint == b.fingerprint:
-        if a.surnames and b.surnames and not (a.surnames & b.surnames):
-            return None
-        return "title"
-    return None
+def bib_same_paper(a: Ident, b: Ident) -> MatchedBy | None:
+    """`identity.same_paper` with the .bib's vetoes: no year veto (an entry's year is often
+    the published version's, years after the preprint) and authors by surname alone
+    (`bib_ident` and entries record no initials)."""
+    return same_paper(a, b, year_gap=None, initials=False)
 
 
 # --------------------------------------------------------------------------------------
@@ -248,7 +228,9 @@ class BlockInfo:
     def from_json(cls, text: str) -> BlockInfo:
         doc = json.loads(text)
         clues = Clues(frozenset(doc["ca"]), frozenset(doc["cd"]), frozenset(doc["ct"]))
-        ident = Ident(doc["a"], doc["d"], doc["f"], frozenset(doc["s"])) if "f" in doc else None
+        ident = None
+        if "f" in doc:
+            ident = Ident(doc["a"], doc["d"], doc["f"], frozenset((s, "") for s in doc["s"]))
         return cls(doc["k"], doc["t"], clues, ident, bool(doc.get("u", False)))
 
 
@@ -320,8 +302,8 @@ def ident_from_fields(raw: dict[str, Any]) -> Ident:
             doi = doi_key(normal)
             break
     fingerprint = title_key(latex_to_text(fields.get("title", "")))
-    surnames = frozenset(s for s in (_surname_fp(_entry_surname(n)) for n in
-                                     _split_authors(fields.get("author", ""))) if s)
+    surnames = frozenset((s, "") for s in (_surname_fp(_entry_surname(n)) for n in
+                                           _split_authors(fields.get("author", ""))) if s)
     return Ident(arxiv, doi, fingerprint, surnames)
 
 
@@ -393,7 +375,7 @@ class KeyMemory:
     @staticmethod
     def _ident(row: tuple[Any, ...]) -> Ident:
         arxiv, doi, fingerprint, surnames = row
-        return Ident(arxiv, doi, fingerprint, frozenset(s for s in surnames.split(_SEP) if s))
+        return Ident(arxiv, doi, fingerprint, frozenset((s, "") for s in surnames.split(_SEP) if s))
 
     def current_key(self, ident: Ident) -> str | None:
         """The key this paper was last given or found under, if any."""
@@ -403,7 +385,7 @@ class KeyMemory:
             (ident.arxiv or "\0", ident.doi or "\0", ident.fingerprint or "\0"),
         ).fetchall()
         for key, *rest in rows:
-            if same_paper(ident, self._ident(tuple(rest))):
+            if bib_same_paper(ident, self._ident(tuple(rest))):
                 return str(key)
         return None
 
@@ -421,7 +403,7 @@ class KeyMemory:
             for key, ident in pairs:
                 seq += 1
                 owner = self.owner(key)
-                if owner is not None and not same_paper(owner, ident):
+                if owner is not None and not bib_same_paper(owner, ident):
                     continue
                 conn.execute(
                     "INSERT INTO bib_keys VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key_folded) DO "
@@ -605,7 +587,7 @@ def _new_key(paper: Paper, ident: Ident, options: ExportOptions, memory: KeyMemo
         if folded in taken_in_file:
             return True
         owner = memory.owner(candidate)
-        return owner is not None and same_paper(owner, ident) is None
+        return owner is not None and bib_same_paper(owner, ident) is None
 
     if pinned is not None:  # chosen in Zotero (or Better BibTeX): it wins over zotsync's own
         if fold_key(pinned) not in taken_in_file:
@@ -635,7 +617,7 @@ def _other_key(paper: Paper, ident: Ident, key: str, options: ExportOptions, mem
 
     def taken(candidate: str) -> bool:
         owner = memory.owner(candidate)
-        return fold_key(candidate) in others or (owner is not None and same_paper(owner, ident) is None)
+        return fold_key(candidate) in others or (owner is not None and bib_same_paper(owner, ident) is None)
 
     made = unique_key(base_key(paper, options.key_format), taken)
     return (made, "format") if fold_key(made) != fold_key(key) else (None, None)
@@ -690,7 +672,7 @@ def plan_merge(papers: Sequence[Paper], bib: BibText, store: Store,
             info = fresh[digest] = BlockInfo(block.key or "", block.entry_type or "", clues)
         infos[index] = info
 
-    idents = [Ident.of(p) for p in papers]
+    idents = [bib_ident(p) for p in papers]
     needles = Needles.of(idents)
     chosen = [i for i, info in infos.items() if info.ident is None and info.could_hold(needles)]
     for index, ident in zip(chosen, parse_blocks(text, [entries[i] for i in chosen]), strict=True):
@@ -720,7 +702,7 @@ def plan_merge(papers: Sequence[Paper], bib: BibText, store: Store,
     for position, (paper, ident) in enumerate(zip(papers, idents, strict=True)):
         near = set(by_arxiv.get(ident.arxiv or "", ())) | set(by_doi.get(ident.doi or "", ()))
         near |= set(by_title.get(ident.fingerprint, ())) if ident.fingerprint else set()
-        matches = sorted((i, how) for i in near if (how := same_paper(ident, infos[i].ident or Ident())))
+        matches = sorted((i, how) for i in near if (how := bib_same_paper(ident, infos[i].ident or Ident())))
         if not matches:
             new.append((position, paper, ident))
             continue
@@ -738,7 +720,7 @@ def plan_merge(papers: Sequence[Paper], bib: BibText, store: Store,
     entry_options = options.entry_options()
     added: list[tuple[int, Added, Ident]] = []
     for position, paper, ident in sorted(new, key=lambda item: paper_order(item[1])):
-        twin = next((a for _, a, i in added if same_paper(ident, i)), None)
+        twin = next((a for _, a, i in added if bib_same_paper(ident, i)), None)
         if twin is not None:
             plan.skipped.append(Skipped(paper, f"same paper as {twin.key} in this export"))
             continue
@@ -780,8 +762,8 @@ def apply_merge(plan: MergePlan, store: Store) -> None:
         write_bib(plan.bib, plan.new_bytes())
         WrittenEntries(store).record((a.key, a.entry.text) for a in plan.added)
     memory = KeyMemory(store)
-    memory.record([(p.key, Ident.of(p.paper)) for p in plan.present]
-                  + [(a.key, Ident.of(a.paper)) for a in plan.added])
+    memory.record([(p.key, bib_ident(p.paper)) for p in plan.present]
+                  + [(a.key, bib_ident(a.paper)) for a in plan.added])
 
 
 def write_bib(bib: BibText, data: bytes) -> None:

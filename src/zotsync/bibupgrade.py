@@ -21,7 +21,6 @@ from pathlib import Path
 from zotsync.bibfile import (
     MERGE_ATTEMPTS,
     BibText,
-    Ident,
     KeyMemory,
     WrittenEntries,
     _syntax_error,
@@ -35,6 +34,7 @@ from zotsync.config import Settings
 from zotsync.core.bibscan import BibSyntaxError, Block, entry_fields, scan
 from zotsync.core.bibtex_entry import latex_to_text
 from zotsync.core.citekeys import fold_key
+from zotsync.core.identity import Ident
 from zotsync.core.paper import Paper
 from zotsync.core.upgrade import EntryUpgrade, entry_upgrade, is_published
 from zotsync.errors import InputError

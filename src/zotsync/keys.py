@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from zotsync.bibfile import Ident, KeyMemory, paper_order, same_paper
+from zotsync.bibfile import KeyMemory, bib_ident, bib_same_paper, paper_order
 from zotsync.core.citekeys import DEFAULT_FORMAT, KeyFormat, base_key, fold_key, unique_key
+from zotsync.core.identity import Ident
 from zotsync.core.paper import Paper
 from zotsync.store import Store
 from zotsync.zotero.index import LibraryIndex
@@ -47,16 +48,16 @@ def choose_keys(papers: Sequence[Paper], store: Store, *, index: LibraryIndex | 
     for paper in sorted(papers, key=paper_order):
         if paper.identity in chosen:
             continue
-        ident = Ident.of(paper)
+        ident = bib_ident(paper)
 
         def taken(candidate: str, ident: Ident = ident) -> bool:
             folded = fold_key(candidate)
-            if folded in given and not same_paper(given[folded], ident):
+            if folded in given and not bib_same_paper(given[folded], ident):
                 return True
             if folded in library_keys:
                 return True  # another item's key (the paper's own item would have pinned it)
             owner = memory.owner(candidate)
-            return owner is not None and same_paper(owner, ident) is None
+            return owner is not None and bib_same_paper(owner, ident) is None
 
         key = pinned.get(paper.identity)
         if key is None:
@@ -71,7 +72,7 @@ def choose_keys(papers: Sequence[Paper], store: Store, *, index: LibraryIndex | 
 
 def remember_keys(store: Store, pairs: Iterable[tuple[str, Paper]]) -> None:
     """Remember (key, paper) pairs: `bib` then writes these keys for these papers."""
-    KeyMemory(store).record([(key, Ident.of(paper)) for key, paper in pairs])
+    KeyMemory(store).record([(key, bib_ident(paper)) for key, paper in pairs])
 
 
 def key_pairs(papers: Iterable[Paper], keys: Mapping[str, str]) -> list[tuple[str, Paper]]:

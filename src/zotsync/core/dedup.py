@@ -1,8 +1,8 @@
 """Deduplication: many digest entries in, one `Paper` per paper out.
 
-Two entries are the same paper when their arXiv IDs match (any version), their DOIs
-match, or their title fingerprints match and none of Zotero's vetoes applies
-(`can_be_same_by_title`). Entries are taken in order; each joins the first group it
+Two entries are the same paper by `identity.same_paper` with its default vetoes: their
+arXiv IDs match (any version), their DOIs match, or their title fingerprints match and
+none of Zotero's vetoes applies (`identity.vetoed`). Entries are taken in order; each joins the first group it
 matches, so the result is deterministic and keeps the first entry's texts.
 """
 
@@ -15,8 +15,10 @@ from zotsync.core.identity import (
     arxiv_abs_url,
     arxiv_pdf_url,
     doi_key,
-    surname_initials,
+    paper_ident,
+    same_paper,
     title_fingerprint,
+    vetoed,
 )
 from zotsync.core.paper import Paper, Summary
 
@@ -24,18 +26,10 @@ from zotsync.core.paper import Paper, Summary
 def can_be_same_by_title(a: Paper, b: Paper) -> bool:
     """Zotero's vetoes on a title match, plus arXiv's: False when they must differ.
 
-    Vetoes: different arXiv IDs; different DOIs; years more than 1 apart; both sides
-    name authors and share no (last name, first initial).
+    `identity.vetoed` with its defaults: different arXiv IDs; different DOIs; years more
+    than 1 apart; both sides name authors and share no (last name, first initial).
     """
-    if a.arxiv_id and b.arxiv_id and a.arxiv_id != b.arxiv_id:
-        return False
-    if a.doi and b.doi and doi_key(a.doi) != doi_key(b.doi):
-        return False
-    if a.year is not None and b.year is not None and abs(a.year - b.year) > 1:
-        return False
-    if a.authors and b.authors:
-        return bool(surname_initials(a.authors) & surname_initials(b.authors))
-    return True
+    return not vetoed(paper_ident(a), paper_ident(b))
 
 
 def _richer_summary(a: Summary | None, b: Summary | None) -> Summary | None:
@@ -142,7 +136,8 @@ def deduplicate(entries: Iterable[Paper]) -> Deduplicated:
         if entry.doi and doi_key(entry.doi) in by_doi:
             found = live(by_doi[doi_key(entry.doi)])
             paper = groups[found]
-            if found not in matches and paper is not None and _ids_agree(paper, entry):
+            if found not in matches and paper is not None and same_paper(paper_ident(paper),
+                                                                         paper_ident(entry)):
                 matches.append(found)
         if not matches and fingerprint:
             for candidate in by_title.get(fingerprint, ()):
@@ -169,7 +164,3 @@ def deduplicate(entries: Iterable[Paper]) -> Deduplicated:
         index_group(target, merged, title_fingerprint(merged.title))
     papers = [with_links(p) for p in groups if p is not None]
     return Deduplicated(papers=papers, entries=count)
-
-
-def _ids_agree(a: Paper, b: Paper) -> bool:
-    return not (a.arxiv_id and b.arxiv_id and a.arxiv_id != b.arxiv_id)

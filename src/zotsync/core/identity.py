@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import NamedTuple
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+if TYPE_CHECKING:
+    from zotsync.core.paper import Paper
 
 # New style: YYMM.NNNN (0704-1412) or YYMM.NNNNN (1501 on), optional vN.
 _NEW_ID = re.compile(r"(?P<id>(?P<yymm>\d{4})\.(?P<num>\d{4,5}))(?:v(?P<v>\d+))?")
@@ -169,3 +173,90 @@ def surname_initials(authors: tuple[str, ...] | list[str]) -> set[tuple[str, str
         if last_fp:
             pairs.add((last_fp, first_fp[:1]))
     return pairs
+
+
+# --------------------------------------------------------------------------------------
+# Same paper: the one rule dedup, the library match and the .bib match share
+# --------------------------------------------------------------------------------------
+
+MatchedBy = Literal["arxiv", "doi", "title"]
+
+
+@dataclass(frozen=True, slots=True)
+class Ident:
+    """What `same_paper` compares: IDs, title fingerprint, authors, year.
+
+    `doi` is in `doi_key` form and never arXiv's own DOI. `authors` holds (surname
+    fingerprint, first initial) pairs; a side that records surnames alone (a .bib entry,
+    the key memory) has "" as every initial. How the fingerprint and the surnames are
+    made is the caller's (digests and Zotero: `paper_ident`; .bib: `core.bibmatch`, which
+    decodes TeX first), so that both sides of one comparison are made alike.
+    """
+
+    arxiv: str | None = None
+    doi: str | None = None
+    fingerprint: str = ""
+    authors: frozenset[tuple[str, str]] = frozenset()
+    year: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.arxiv or self.doi or self.fingerprint)
+
+    @property
+    def surnames(self) -> frozenset[str]:
+        return frozenset(last for last, _ in self.authors)
+
+
+def paper_ident(paper: Paper) -> Ident:
+    """A paper's `Ident` as digests and Zotero items are compared: `title_fingerprint`,
+    `surname_initials`, the year of `Paper.year`."""
+    return Ident(paper.arxiv_id, doi_key(paper.doi) if paper.doi else None,
+                 title_fingerprint(paper.title), frozenset(surname_initials(paper.authors)), paper.year)
+
+
+DEFAULT_YEAR_GAP = 1  # Zotero's duplicates.js: years more than 1 apart are different papers
+
+
+def vetoed(a: Ident, b: Ident, *, year_gap: int | None = DEFAULT_YEAR_GAP, initials: bool = True) -> bool:
+    """True when `a` and `b` must be different papers whatever their titles say.
+
+    Zotero's vetoes plus arXiv's: different arXiv IDs; different DOIs; years more than
+    `year_gap` apart (None: years are not compared); both sides name authors and share
+    none. Authors are shared by (surname, first initial), or with `initials=False` by
+    surname alone.
+    """
+    if a.arxiv and b.arxiv and a.arxiv != b.arxiv:
+        return True
+    if a.doi and b.doi and a.doi != b.doi:
+        return True
+    if year_gap is not None and a.year is not None and b.year is not None and abs(a.year - b.year) > year_gap:
+        return True
+    if a.authors and b.authors:
+        shared = a.authors & b.authors if initials else a.surnames & b.surnames
+        return not shared
+    return False
+
+
+def same_paper(a: Ident, b: Ident, *, year_gap: int | None = DEFAULT_YEAR_GAP,
+               initials: bool = True) -> MatchedBy | None:
+    """How `a` and `b` are the same paper ("arxiv", "doi", "title"), or None.
+
+    The same arXiv ID (any version) decides. Then the same DOI, unless the arXiv IDs
+    differ (two preprints can carry one journal DOI by mistake, or share a proceedings
+    DOI). Then equal title fingerprints, unless `vetoed`. The callers differ only in the
+    named vetoes: dedup and the library match use the defaults; the .bib match passes
+    `year_gap=None` (a .bib's year is often the published version's, years after the
+    preprint) and `initials=False` (entries are matched by surname: "Smith" and
+    "John Smith" are one author there).
+    """
+    if a.arxiv and a.arxiv == b.arxiv:
+        return "arxiv"
+    if a.arxiv and b.arxiv:
+        return None
+    if a.doi and a.doi == b.doi:
+        return "doi"
+    if a.fingerprint and a.fingerprint == b.fingerprint and not vetoed(
+            a, b, year_gap=year_gap, initials=initials):
+        return "title"
+    return None

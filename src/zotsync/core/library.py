@@ -14,8 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from zotsync.core.dedup import can_be_same_by_title
-from zotsync.core.identity import doi_key, normalize_doi, parse_arxiv_id, title_fingerprint
+from zotsync.core.identity import Ident, normalize_doi, paper_ident, parse_arxiv_id, same_paper
 from zotsync.core.paper import Paper
 from zotsync.core.zotero_item import NOTE_TAG
 
@@ -48,6 +47,10 @@ class LibraryItem:
         """Enough of a Paper to run the title vetoes against."""
         return Paper(title=self.title, arxiv_id=self.arxiv_id, doi=self.doi, authors=self.creators,
                      published=None if self.year is None else _year_start(self.year))
+
+    def ident(self) -> Ident:
+        """What `same_paper` compares: as a digest's paper (`identity.paper_ident`)."""
+        return paper_ident(self.as_paper())
 
 
 def _year_start(year: int) -> Any:
@@ -148,27 +151,19 @@ class LibraryView(Protocol):
 def find_existing(paper: Paper, candidates: Iterable[LibraryItem]) -> LibraryItem | None:
     """The library item that is this paper, if any.
 
-    An arXiv ID match (any version) wins, then a DOI match, then a title match that
-    survives Zotero's vetoes. Among several, the oldest key order is kept stable by
-    preferring the lowest version (the item that was there first).
+    `identity.same_paper` with its default vetoes decides; an arXiv ID match (any
+    version) wins, then a DOI match, then a title match. Among several, the oldest key
+    order is kept stable by preferring the lowest version (the item that was there first).
     """
-    by_arxiv: list[LibraryItem] = []
-    by_doi: list[LibraryItem] = []
-    by_title: list[LibraryItem] = []
-    fingerprint = title_fingerprint(paper.title)
+    found: dict[str, list[LibraryItem]] = {"arxiv": [], "doi": [], "title": []}
+    ident = paper_ident(paper)
     for item in candidates:
         if item.deleted or item.parent or item.item_type in {"note", "attachment", "annotation"}:
             continue
-        if paper.arxiv_id and item.arxiv_id == paper.arxiv_id:
-            by_arxiv.append(item)
-        elif paper.doi and item.doi and doi_key(item.doi) == doi_key(paper.doi):
-            if not (paper.arxiv_id and item.arxiv_id and item.arxiv_id != paper.arxiv_id):
-                by_doi.append(item)
-        elif fingerprint and title_fingerprint(item.title) == fingerprint and can_be_same_by_title(
-            paper, item.as_paper()
-        ):
-            by_title.append(item)
-    for group in (by_arxiv, by_doi, by_title):
+        how = same_paper(ident, item.ident())
+        if how is not None:
+            found[how].append(item)
+    for group in found.values():
         if group:
             return min(group, key=lambda i: (i.version, i.key))
     return None
