@@ -134,7 +134,7 @@ class ZotsyncGroup(click.Group):
         # `zotsync FILE...` (existing files, or sources such as hf:today, and no command)
         # opens the TUI.
         if (args and args[0] not in self.list_commands(ctx) and not args[0].startswith("-")
-                and (Path(args[0]).is_file() or args[0].startswith(("hf:", "dae:")))):
+                and (Path(args[0]).is_file() or args[0].startswith(("hf:", "dae:", "arxiv:")))):
             args = ["tui", *args]
         try:
             return super().parse_args(ctx, args)

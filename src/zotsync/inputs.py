@@ -163,9 +163,10 @@ def load_papers(files: Sequence[str], fmt: str | None = None, *, as_of: date | N
 
             spec = parse_source(source, today=today)
         if spec is not None and settings is not None:
-            text, fetched_format = fetch_source(spec, settings, today=today)
+            fetched = fetch_source(spec, settings, today=today)
+            text, fetched_format = fetched.text, fetched.fmt
             name = spec.name
-            day = day or spec.day
+            day = day or fetched.day
         else:
             text = read_source(source, limit=max_size)
             name = "<stdin>" if source == "-" else source

@@ -5,12 +5,21 @@ just no entry) and `search_query` with `ti:` terms: `ti:"a phrase"` matches titl
 containing the phrase, `ti:word` titles containing the word, `ANDNOT`/`-word`
 excludes; like arXiv, a `:` inside a phrase breaks the query (no results). Titles and
 summaries are line-wrapped as arXiv wraps them. Faults: see `standin`.
+
+Other queries follow arXiv/arxiv-search's classic API (search/controllers/classic_api,
+services/index/classic_api): the parameters are checked in its order (id_list,
+max_results, start, sortBy, sortOrder: each an HTTP 400 error feed), the query is parsed
+by its grammar (`field:value` terms, `( )`, `AND`/`OR`/`ANDNOT`; a query that does not
+parse is werkzeug's 400 BadRequest), `cat:X` matches a primary or cross-list category,
+`sortBy=submittedDate` sorts by the date of the version shown (a replacement sorts among
+the new papers), and paging is `start`/`max_results` with opensearch:totalResults.
 """
 
 from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape, quoteattr
@@ -111,6 +120,124 @@ xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns="http://www.w3.org/2005/Atom">
 """.encode()
 
 
+BAD_REQUEST = "The browser (or proxy) sent a request that this server could not understand."
+SORT_BY = ("relevance", "lastUpdatedDate", "submittedDate")
+FIELDS = ("ti", "au", "abs", "co", "jr", "cat", "rn", "id", "all")
+_TOKEN = re.compile(r'\s*(?:(?P<open>\()|(?P<close>\))|(?P<op>ANDNOT|AND|OR)(?=[\s("]|$)|'
+                    r'(?P<term>(?P<field>\w+):(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s"()]+))))')
+
+
+class QueryError(ValueError):
+    pass
+
+
+Matcher = Callable[[CatalogPaper], bool]
+
+
+def _term(field_name: str, value: str) -> Matcher:
+    if field_name not in FIELDS:
+        raise QueryError(field_name)
+    if field_name == "cat":
+        return lambda p: value in p.categories
+    if field_name == "au":
+        return lambda p: any(set(words(value)) <= set(words(a)) for a in p.authors)
+    if field_name == "ti":
+        return lambda p: set(words(value)) <= set(words(p.title))
+    return lambda p: set(words(value)) <= set(words(f"{p.title} {p.abstract}"))
+
+
+def parse_query(text: str) -> Matcher:
+    """The classic grammar (term: field ":" string; ( ); ANDNOT unary; AND, OR, ANDNOT
+    binary, left to right); anything else raises QueryError (arXiv: HTTP 400)."""
+    tokens: list[tuple[str, str, str]] = []
+    pos = 0
+    while pos < len(text):
+        if not text[pos:].strip():
+            break
+        match = _TOKEN.match(text, pos)
+        if match is None:
+            raise QueryError(text[pos:])
+        pos = match.end()
+        if match["open"]:
+            tokens.append(("(", "", ""))
+        elif match["close"]:
+            tokens.append((")", "", ""))
+        elif match["op"]:
+            tokens.append(("op", match["op"], ""))
+        else:
+            tokens.append(("term", match["field"], match["phrase"] if match["phrase"] is not None
+                           else match["word"]))
+    at = 0
+
+    def operand() -> Matcher:
+        nonlocal at
+        if at >= len(tokens):
+            raise QueryError("end")
+        kind, a, b = tokens[at]
+        at += 1
+        if kind == "(":
+            inner = expression()
+            if at >= len(tokens) or tokens[at][0] != ")":
+                raise QueryError("unclosed (")
+            at += 1
+            return inner
+        if kind == "op" and a == "ANDNOT":
+            negated = operand()
+            return lambda p: not negated(p)
+        if kind == "term":
+            return _term(a, b)
+        raise QueryError(a)
+
+    def expression() -> Matcher:
+        nonlocal at
+        left = operand()
+        while at < len(tokens) and tokens[at][0] == "op":
+            op = tokens[at][1]
+            at += 1
+            right = operand()
+            left = _combine(op, left, right)
+        return left
+
+    result = expression()
+    if at != len(tokens):
+        raise QueryError("trailing")
+    return result
+
+
+def _combine(op: str, left: Matcher, right: Matcher) -> Matcher:
+    if op == "AND":
+        return lambda p: left(p) and right(p)
+    if op == "OR":
+        return lambda p: left(p) or right(p)
+    return lambda p: left(p) and not right(p)
+
+
+def error_feed_for(message: str, link: str = "https://arxiv.org/api/errors") -> bytes:
+    """arxiv-search's `respond()`: an Atom feed with one entry titled Error."""
+    now = _stamp(datetime.now(UTC))
+    return f"""<?xml version='1.0' encoding='UTF-8'?>
+<feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" \
+xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns="http://www.w3.org/2005/Atom">
+  <id>https://arxiv.org/</id>
+  <title>arXiv Search Results</title>
+  <updated>{now}</updated>
+  <opensearch:itemsPerPage>1</opensearch:itemsPerPage>
+  <opensearch:totalResults>1</opensearch:totalResults>
+  <opensearch:startIndex>0</opensearch:startIndex>
+  <entry>
+    <id>{escape(link)}</id>
+    <title>Error</title>
+    <updated>{now}</updated>
+    <link href={quoteattr(link)} rel="alternate" type="text/html"/>
+    <summary>{escape(message)}</summary>
+    <author>
+      <name>arXiv api core</name>
+    </author>
+  </entry>
+</feed>
+""".encode()
+
+
 def title_matches(query: str, title: str) -> bool | None:
     """Whether a `ti:` query matches a title; None when the query is broken or has no term."""
     title_words = words(title)
@@ -144,22 +271,53 @@ class ArxivStandIn(StandIn):
         return "application/atom+xml; charset=utf-8", good[: len(good) // 2]
 
     def answer(self, path: str, params: dict[str, str]) -> tuple[int, str, bytes]:
+        """As arXiv/arxiv-search's classic API controller: id_list, max_results, start,
+        sortBy, sortOrder are checked in that order (HTTP 400 with an error feed), then the
+        query is parsed (a query that does not parse: 400, werkzeug's BadRequest text)."""
         kind = "application/atom+xml; charset=utf-8"
         if not path.endswith("/query"):
             return 404, "text/plain", b"not found\n"
-        start = int(params.get("start", "0") or 0)
-        per_page = int(params.get("max_results", "10") or 10)
-        query = "&".join(f"{k}={v}" for k, v in params.items())
-        known = self.known()
         id_list = [i.strip() for i in params.get("id_list", "").split(",") if i.strip()]
         for raw in id_list:
             if not _ID.match(raw) or raw in self.reject_ids:
                 return 400, kind, error_feed(raw)
+        numbers: dict[str, int] = {}
+        for name, default in (("max_results", 10), ("start", 0)):
+            try:
+                numbers[name] = int(params.get(name, default))
+            except ValueError:
+                return 400, kind, error_feed_for(f"{name} must be an integer")
+            if numbers[name] < 0:
+                return 400, kind, error_feed_for(f"{name} must be non-negative")
+        per_page, start = numbers["max_results"], numbers["start"]
+        sort_by = params.get("sortBy", "relevance")
+        if sort_by not in SORT_BY:
+            return 400, kind, error_feed_for(f"sortBy must be in: {', '.join(SORT_BY)}",
+                                             "https://arxiv.org/help/api/user-manual#sort")
+        direction = params.get("sortOrder", "descending")
+        if direction not in ("ascending", "descending"):
+            return 400, kind, error_feed_for("sortOrder must be in: ascending, descending",
+                                             "https://arxiv.org/help/api/user-manual#sort")
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        known = self.known()
+        search = params.get("search_query")
         if id_list:
             keys = [re.sub(r"v\d+$", "", i) for i in id_list]
             found = [known[k] for k in keys if k in known]
-        else:
-            search = params.get("search_query", "")
+        elif search is None:
+            return 400, kind, error_feed_for(
+                "Either a search_query or id_list must be specified for the classic API.")
+        elif "ti:" in search:
             found = [p for p in known.values() if title_matches(search, p.title)]
+        else:
+            try:
+                matcher = parse_query(search)
+            except QueryError:
+                return 400, kind, error_feed_for(BAD_REQUEST)
+            found = [p for p in known.values() if matcher(p)]
+        if sort_by != "relevance":
+            # arxiv-search sorts by `submitted_date` / `updated_date`: the date of the
+            # version shown (a replacement sorts by its new version, among the new papers).
+            found.sort(key=lambda p: p.updated or p.published, reverse=direction == "descending")
         page = found[start:start + per_page]
         return 200, kind, feed_xml(page, query=query, total=len(found), start=start, per_page=per_page)

@@ -1,14 +1,17 @@
-"""Fixtures for the `hf:`/`dae:` sources: a Hugging Face stand-in with a day's catalogue
+"""Fixtures for the `hf:`/`dae:`/`arxiv:` sources: a Hugging Face stand-in with a day's catalogue
 (varied upvotes and authors, one survey, one paper of today) and a daily-arXiv-ai-enhanced
-data host with Chinese TL;DRs and varied categories."""
+data host with Chinese TL;DRs and varied categories, and an arXiv API stand-in whose newest
+announcement spans a weekend (cross-list, replacement, more than one page)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
+from servers.arxiv_standin import ArxivStandIn
 from servers.dae_standin import DaeStandIn, dae_row
 from servers.hf_standin import HfStandIn
 from servers.standin import CatalogPaper
@@ -62,3 +65,51 @@ def dae_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[DaeStandIn]:
         standin.env = {"ZOTSYNC_DAE_URL": template}
         monkeypatch.setenv("ZOTSYNC_DAE_URL", template)
         yield standin
+
+
+# -- arxiv:CAT: the announcement listed Tuesday 2026-06-09 holds what was submitted from
+# Friday 2026-06-05 14:00 to Monday 2026-06-08 14:00 New York time (EDT, UTC-4).
+LISTED = "2026-06-09"
+BULK = 520  # with the named papers below, more than one page (ARXIV_PAGE_SIZE, 500)
+
+
+def _at(day: int, hour: int, minute: int = 0) -> datetime:
+    """June 2026, New York time (EDT) given, as UTC."""
+    return datetime(2026, 6, day, hour + 4, minute, tzinfo=UTC)
+
+
+def _listed(n: int, title: str, published: datetime, categories: tuple[str, ...],
+            **extra: Any) -> CatalogPaper:
+    return CatalogPaper(arxiv_id=f"2606.{n:05d}", title=title, authors=(f"Author{n} Family{n}", "Wei Zhang"),
+                        published=published, abstract=f"We study listing problem {n}.",
+                        categories=categories, on_hf=False, **extra)
+
+
+ARXIV_CATALOGUE = [
+    _listed(7001, "Friday Evening Parsing", _at(5, 15), ("cs.CL",)),
+    _listed(7002, "Saturday Gradient Notes", _at(6, 11), ("cs.LG", "stat.ML")),
+    _listed(7003, "Sunday Cross-Listed Agents", _at(7, 9), ("cs.AI", "cs.CL")),  # a cross-list
+    _listed(7004, "Monday Last-Minute Tokens", _at(8, 13, 59), ("cs.CL",)),
+    _listed(7005, "Robots Elsewhere", _at(6, 10), ("cs.RO",)),  # not asked for
+    _listed(7006, "Thursday's Window Paper", _at(5, 13, 59), ("cs.CL",)),  # listed Monday 06-08
+    # a replacement: v1 long before, v2 submitted Saturday (arXiv sorts it among the new)
+    _listed(1234, "Replaced Paper Version Two", _at(1, 9), ("cs.LG",), version=2, updated=_at(6, 12)),
+    *(_listed(8000 + n, f"Bulk Learning Paper {n}", _at(6, 0) + timedelta(minutes=3 * n), ("cs.LG",))
+      for n in range(BULK)),
+]
+ARXIV_LISTED = {"Friday Evening Parsing", "Saturday Gradient Notes", "Sunday Cross-Listed Agents",
+                "Monday Last-Minute Tokens"}
+
+
+def serve_arxiv(catalogue: list[CatalogPaper], monkeypatch: pytest.MonkeyPatch) -> Iterator[ArxivStandIn]:
+    standin = ArxivStandIn(catalogue=catalogue)
+    with standin.serving("/api/query"):
+        standin.env = {"ZOTSYNC_ARXIV_URL": standin.url, "ZOTSYNC_ARXIV_DELAY": "0.05"}
+        for name, value in standin.env.items():
+            monkeypatch.setenv(name, value)
+        yield standin
+
+
+@pytest.fixture
+def arxiv_listing(monkeypatch: pytest.MonkeyPatch) -> Iterator[ArxivStandIn]:
+    yield from serve_arxiv(list(ARXIV_CATALOGUE), monkeypatch)

@@ -55,7 +55,7 @@ def _run_entry(ctx: click.Context, run: RunContext, entry: DailyEntry, *, dry_ru
 def daily(ctx: click.Context, run: RunContext, dry_run: bool, as_json: bool) -> None:
     """Push what each [[daily]] entry of the config picks (for cron or a systemd timer).
 
-    Each entry names a source (hf:yesterday, dae:today or a file), a --where query, a
+    Each entry names a source (hf:yesterday, dae:today, arxiv:cs.CL or a file), a --where query, a
     collection such as "Reading/{date}", tags and whether to summarize. One line per
     entry on stderr; a second run the same day writes nothing. See docs/daily.md.
 

@@ -238,6 +238,13 @@ def _paper(entry: ET.Element, line: int, source: str, warnings: list[ReaderWarni
     )
 
 
+def _is_error_entry(entry: ET.Element) -> bool:
+    """arXiv's error entry whose id is not under /api/errors (a bad sortBy links the manual):
+    titled `Error`, written by `arXiv api core`."""
+    return (entry.findtext(_TITLE) or "").strip() == "Error" and any(
+        (author.findtext(_NAME) or "").strip() == "arXiv api core" for author in entry.iter(_AUTHOR))
+
+
 def parse_feed(text: str, source: str) -> ApiFeed:
     """An arXiv API answer (`/api/query`) as papers plus its paging numbers.
 
@@ -252,7 +259,7 @@ def parse_feed(text: str, source: str) -> ApiFeed:
     for count, entry in enumerate(items, start=1):  # count is used after the loop
         line = lines[count - 1] if count <= len(lines) else 1
         raw_id = entry.findtext(_ID) or ""
-        if "/api/errors" in raw_id:
+        if "/api/errors" in raw_id or _is_error_entry(entry):
             message = collapse(entry.findtext(_SUMMARY)) or collapse(entry.findtext(_TITLE))
             raise InputError(source, f"arXiv API error: {message}", line=line,
                              hint="fix the arXiv ID or search query it names and ask again")
