@@ -56,3 +56,14 @@ def test_unreadable_rows_are_misses(tmp_path: Path) -> None:
         conn.execute("INSERT INTO lookup_cache VALUES (?, ?, ?, ?)",
                      (ARXIV_ID, "2505.01234", NOW.isoformat(timespec="microseconds"), '[{"v": 0}]'))
     assert cache.get(ARXIV_ID, "2505.01234") is None
+
+
+def test_a_row_written_before_from_dict_still_reads() -> None:
+    """Rows the earlier field-by-field encoder wrote (format 1, no sources or summary key)
+    read as the same record: the cache keeps its answers across the change."""
+    old_row = {"v": 1, "title": "A Title", "arxiv_id": "2505.01234", "version": 2, "doi": "10.1/x",
+               "authors": ["Ada Okafor", "Bruno Silva"], "abstract": None, "categories": ["cs.LG", "cs.AI"],
+               "primary_category": "cs.LG", "published": "2025-05-02", "updated": "2025-06-01",
+               "url": None, "pdf_url": None, "comment": None, "journal_ref": "J 1", "ai_summary": "Short.",
+               "upvotes": 4, "author_count": None, "publication": None}
+    assert record_from_json(old_row) == RECORD

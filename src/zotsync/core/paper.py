@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -77,6 +78,14 @@ class Summary:
             "model": self.model,
         }
 
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> Summary:
+        """The summary `to_dict` wrote (a missing key takes its default)."""
+        get = document.get
+        return cls(tldr=get("tldr"), motivation=get("motivation"), method=get("method"),
+                   result=get("result"), conclusion=get("conclusion"), language=get("language"),
+                   origin=get("origin") or "digest", model=get("model"))
+
 
 @dataclass(frozen=True, slots=True)
 class Publication:
@@ -120,7 +129,7 @@ class Publication:
         }
 
     @classmethod
-    def from_dict(cls, document: dict[str, Any]) -> Publication:
+    def from_dict(cls, document: Mapping[str, Any]) -> Publication:
         return cls(**{**document, "issn": tuple(document.get("issn") or ()),
                       "isbn": tuple(document.get("isbn") or ())})
 
@@ -132,7 +141,8 @@ class Paper:
     `arxiv_id` never carries a version (that is `version`); `doi` is a DOI other than
     arXiv's own `10.48550/arXiv.*` one (that is derived from `arxiv_id`), e.g. the
     journal DOI. `author_count` keeps a count a digest states without names (the
-    Hugging Face page says "6 authors").
+    Hugging Face page says "6 authors"); once names are known they are what counts
+    (`n_authors`), and `author_count` is None.
     """
 
     title: str
@@ -165,6 +175,8 @@ class Paper:
             cleaned = clean_texts(values)
             if cleaned is not values:
                 object.__setattr__(self, name, cleaned)
+        if self.author_count is not None and self.authors:
+            object.__setattr__(self, "author_count", None)  # the names are counted: n_authors
 
     @property
     def year(self) -> int | None:
@@ -232,3 +244,37 @@ class Paper:
             "author_count": self.n_authors,
             "sources": [{"file": s.file, "line": s.line} for s in self.sources],
         }
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> Paper:
+        """The paper `to_dict` wrote: `Paper.from_dict(p.to_dict()) == p`. A missing key
+        takes its default; other keys (`seen_before`, ...) are ignored."""
+        get = document.get
+        publication = get("publication")
+        summary = get("summary")
+        return cls(
+            title=document["title"],
+            arxiv_id=get("arxiv_id"),
+            version=get("version"),
+            doi=get("doi"),
+            authors=tuple(get("authors") or ()),
+            abstract=get("abstract"),
+            categories=tuple(get("categories") or ()),
+            primary_category=get("primary_category"),
+            published=_date(get("published")),
+            updated=_date(get("updated")),
+            url=get("url"),
+            pdf_url=get("pdf_url"),
+            comment=get("comment"),
+            journal_ref=get("journal_ref"),
+            publication=Publication.from_dict(publication) if publication else None,
+            summary=Summary.from_dict(summary) if summary else None,
+            ai_summary=get("ai_summary"),
+            upvotes=get("upvotes"),
+            author_count=get("author_count"),
+            sources=tuple(Source(s["file"], s["line"]) for s in get("sources") or ()),
+        )
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None

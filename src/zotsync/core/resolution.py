@@ -162,15 +162,13 @@ def apply_crossref(paper: Paper, record: Paper) -> Paper:
     )
 
 
+_CANDIDATE_FIELDS = ("arxiv_id", "title", "authors", "author_count", "published")
+
+
 def candidate_json(record: Paper, reason: str | None = None) -> dict[str, Any]:
     """A short description of a record, to show why a paper was not resolved."""
-    shown: dict[str, Any] = {
-        "arxiv_id": record.arxiv_id,
-        "title": record.title,
-        "authors": list(record.authors),
-        "author_count": record.n_authors,
-        "published": record.published.isoformat() if record.published else None,
-    }
+    document = record.to_dict()
+    shown: dict[str, Any] = {name: document[name] for name in _CANDIDATE_FIELDS}
     if reason is not None:
         shown["rejected"] = reason
     return shown

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from zotsync.core.paper import Paper, Publication
+from zotsync.core.paper import Paper
 from zotsync.store import Store
 
 _DDL = """
@@ -33,38 +33,19 @@ HF_SEARCH = "hf-search"
 HF_DAILY = "hf-daily"
 CROSSREF_DOI = "crossref-doi"
 
-_DATES = ("published", "updated")
-_TUPLES = ("authors", "categories")
-_FIELDS = ("title", "arxiv_id", "version", "doi", "authors", "abstract", "categories",
-           "primary_category", "published", "updated", "url", "pdf_url", "comment",
-           "journal_ref", "ai_summary", "upvotes", "author_count")
-
-
 def record_to_json(paper: Paper) -> dict[str, Any]:
-    """A fetched record's fields (no sources, no digest summary) as JSON values."""
-    document: dict[str, Any] = {"v": _FORMAT}
-    for name in _FIELDS:
-        value = getattr(paper, name)
-        if name in _DATES and value is not None:
-            value = value.isoformat()
-        elif name in _TUPLES:
-            value = list(value)
-        document[name] = value
-    document["publication"] = paper.publication.to_dict() if paper.publication else None
+    """A fetched record as `Paper.to_dict` writes it, without sources or digest summary."""
+    document = paper.to_dict()
+    document["sources"] = []
+    document["summary"] = None
+    document["v"] = _FORMAT
     return document
 
 
 def record_from_json(document: Mapping[str, Any]) -> Paper:
     if document.get("v") != _FORMAT:
         raise ValueError("record written by another zotsync version")
-    values: dict[str, Any] = {name: document.get(name) for name in _FIELDS}
-    for name in _DATES:
-        if values[name] is not None:
-            values[name] = date.fromisoformat(values[name])
-    for name in _TUPLES:
-        values[name] = tuple(values[name] or ())
-    publication = document.get("publication")
-    return Paper(**values, publication=Publication.from_dict(publication) if publication else None)
+    return Paper.from_dict(document)
 
 
 def _stamp(moment: datetime) -> str:
