@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from zotsync.bibfile import ExportOptions, apply_merge, plan_merge, read_bib
-from zotsync.core.bibtex_entry import _LETTERS, _MATH_SYMBOLS, _TEXT_SYMBOLS, escape
+from zotsync.core.latex import _LETTERS, _MATH_SYMBOLS, _TEXT_SYMBOLS, escape
 from zotsync.core.paper import Paper, Publication, Summary
 from zotsync.inputs import load_papers
 from zotsync.store import Store

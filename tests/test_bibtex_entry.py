@@ -11,17 +11,14 @@ from hypothesis import strategies as st
 
 from zotsync.core.bibtex_entry import (
     EntryOptions,
-    escape,
     format_authors,
     format_entry,
     format_name,
     format_title,
-    latex_to_text,
-    math_spans,
     paper_title_key,
     split_name,
-    title_key,
 )
+from zotsync.core.latex import escape, latex_to_text, math_spans, title_key
 from zotsync.core.paper import Paper, Summary
 
 BERT = Paper(
@@ -328,7 +325,7 @@ def test_full_width_punctuation_gets_its_space_back(style: str) -> None:
 
 def test_latex_escapes_already_in_an_abstract_are_kept_once() -> None:
     """arXiv abstracts write `62\\%`; it came out `62\\textbackslash{}\\%` (a stray backslash)."""
-    from zotsync.core.bibtex_entry import escape, latex_to_text
+    from zotsync.core.latex import escape, latex_to_text
 
     for source, written, reads in (
         ("by 62\\% over", "by 62\\% over", "by 62% over"),

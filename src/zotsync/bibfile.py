@@ -46,9 +46,7 @@ from zotsync.core.bibtex_entry import (
     Entry,
     EntryOptions,
     format_entry,
-    latex_to_text,
     paper_title_key,
-    title_key,
 )
 from zotsync.core.citekeys import DEFAULT_FORMAT, KeyFormat, base_key, fold_key, unique_key
 from zotsync.core.identity import (
@@ -60,6 +58,7 @@ from zotsync.core.identity import (
     same_paper,
     title_fingerprint,
 )
+from zotsync.core.latex import latex_to_text, title_key
 from zotsync.core.paper import Paper
 from zotsync.errors import InputError, ZotsyncError
 from zotsync.fileio import (

@@ -32,9 +32,9 @@ from zotsync.bibfile import (
 )
 from zotsync.config import Settings
 from zotsync.core.bibscan import BibSyntaxError, Block, entry_fields, scan
-from zotsync.core.bibtex_entry import latex_to_text
 from zotsync.core.citekeys import fold_key
 from zotsync.core.identity import Ident
+from zotsync.core.latex import latex_to_text
 from zotsync.core.paper import Paper
 from zotsync.core.upgrade import EntryUpgrade, entry_upgrade, is_published
 from zotsync.errors import InputError

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from zotsync.core.bibscan import BibSyntaxError, entry_fields, scan
-from zotsync.core.bibtex_entry import Style, publication_fields, verbatim_url
+from zotsync.core.bibtex_entry import publication_fields
 from zotsync.core.identity import normalize_doi
+from zotsync.core.latex import Style, verbatim_url
 from zotsync.core.paper import Paper
 from zotsync.core.zotero_item import published_fields
 
