@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from zotsync.bibfile import ExportOptions, apply_merge, bib_lock, merge_bib, plan_merge, read_bib
+from zotsync.bibfile import apply_merge, bib_lock, merge_bib, plan_merge, read_bib
+from zotsync.core.bibmatch import ExportOptions
 from zotsync.core.bibscan import scan
 from zotsync.fileio import Changed
 from zotsync.inputs import load_papers

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from zotsync.bibfile import ExportOptions, apply_merge, plan_merge, read_bib
+from zotsync.bibfile import apply_merge, plan_merge, read_bib
+from zotsync.core.bibmatch import ExportOptions
 from zotsync.core.latex import _LETTERS, _MATH_SYMBOLS, _TEXT_SYMBOLS, escape
 from zotsync.core.paper import Paper, Publication, Summary
 from zotsync.inputs import load_papers

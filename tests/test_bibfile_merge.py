@@ -16,8 +16,9 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zotsync.bibfile import ExportOptions, MergePlan, apply_merge, plan_merge, read_bib
+from zotsync.bibfile import MergePlan, apply_merge, plan_merge, read_bib
 from zotsync.commands import bib as bib_command
+from zotsync.core.bibmatch import ExportOptions
 from zotsync.core.bibscan import scan
 from zotsync.core.bibtex_entry import format_entry
 from zotsync.core.citekeys import fold_key, parse_key_format
@@ -498,7 +499,7 @@ def test_a_linked_bib_is_written_through_and_a_read_only_one_is_refused(
 def test_the_same_doi_with_other_arxiv_ids_is_not_the_same_paper() -> None:
     """As on the Zotero side (find_existing): a shared DOI does not join two arXiv IDs
     (two preprints can cite one journal DOI by mistake, or share a proceedings DOI)."""
-    from zotsync.bibfile import bib_same_paper
+    from zotsync.core.bibmatch import bib_same_paper
     from zotsync.core.identity import Ident
 
     a = Ident(arxiv="2101.10001", doi="10.1000/x", fingerprint="a", authors=frozenset())

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from zotsync.bibfile import bib_ident, bib_same_paper
+from zotsync.core.bibmatch import bib_ident, bib_same_paper
 from zotsync.core.dedup import deduplicate
 from zotsync.core.identity import (
     ArxivId,

@@ -3,7 +3,7 @@
     report = upgrade_bib(path, settings, store, dry_run=False)
 
 Which entries: those zotsync wrote and the user has not edited since — their exact text
-(`bibfile.entry_hash`) is the one zotsync remembers writing — that are still preprints
+(`bibstore.entry_hash`) is the one zotsync remembers writing — that are still preprints
 (`@misc` / `@online` with an arXiv `eprint` and no journal DOI). An entry with a key zotsync
 wrote but other text was edited: it is listed, never touched. The papers are asked about
 again (`refresh.look_up_again`: arXiv 100 IDs per request, Crossref once per paper arXiv
@@ -21,16 +21,14 @@ from pathlib import Path
 from zotsync.bibfile import (
     MERGE_ATTEMPTS,
     BibText,
-    KeyMemory,
-    WrittenEntries,
     _syntax_error,
     bib_lock,
-    entry_hash,
-    ident_from_fields,
     read_bib,
     write_bib,
 )
+from zotsync.bibstore import KeyMemory, WrittenEntries, entry_hash
 from zotsync.config import Settings
+from zotsync.core.bibmatch import ident_from_fields
 from zotsync.core.bibscan import BibSyntaxError, Block, entry_fields, scan
 from zotsync.core.citekeys import fold_key
 from zotsync.core.identity import Ident

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from zotsync.bibfile import KeyMemory, bib_ident, bib_same_paper, paper_order
+from zotsync.bibstore import KeyMemory
+from zotsync.core.bibmatch import bib_ident, bib_same_paper, paper_order
 from zotsync.core.citekeys import DEFAULT_FORMAT, KeyFormat, base_key, fold_key, unique_key
 from zotsync.core.identity import Ident
 from zotsync.core.paper import Paper

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from zotsync.bibfile import ExportOptions, MergePlan, merge_bib, read_bib
+from zotsync.bibfile import MergePlan, merge_bib, read_bib
 from zotsync.bibupgrade import BibUpgradeReport, upgrade_bib
 from zotsync.commands.common import (
     RunContext,
@@ -25,6 +25,7 @@ from zotsync.commands.common import (
 from zotsync.commands.enrichment import choose_papers, enrich_option, offline_option, select_option
 from zotsync.commands.parse import report_counts
 from zotsync.commands.where import apply_where, where_option
+from zotsync.core.bibmatch import ExportOptions
 from zotsync.core.citekeys import DEFAULT_KEY_FORMAT, KeyFormat, KeyFormatError, parse_key_format
 from zotsync.core.paper import Paper
 from zotsync.core.query import Query

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from zotsync.bibfile import ExportOptions, MergePlan, merge_bib
+from zotsync.bibfile import MergePlan, merge_bib
+from zotsync.core.bibmatch import ExportOptions
 from zotsync.core.citekeys import DEFAULT_KEY_FORMAT, parse_key_format
 from zotsync.core.paper import Paper
 from zotsync.store import Store
