@@ -29,7 +29,7 @@ from zotsync.commands.enrichment import choose_papers, enrich_option, offline_op
 from zotsync.commands.parse import report_counts
 from zotsync.commands.summarize import raise_for_report, run_summaries
 from zotsync.commands.where import apply_where, where_option
-from zotsync.core.library import join_collection_path
+from zotsync.core.library import dated_collection, join_collection_path
 from zotsync.core.query import Query
 from zotsync.core.sync_plan import (
     ITEM_LABELS,
@@ -235,7 +235,7 @@ def push(run: RunContext, files: tuple[str, ...], collection: str | None, select
                              max_size=run.settings.input_max_size, settings=run.settings)
     report_counts(loaded, len(files))
     # `-c 'Reading/{date}'`: the source's day (hf:2026-06-08), today for a file
-    collection = collection.replace("{date}", (loaded.day or date.today()).isoformat())
+    collection = dated_collection(collection, loaded.day or date.today())
     if not loaded.papers:  # not even a collection is created for nothing
         raise ZotsyncError("no valid papers to push (see the warnings above); nothing was written",
                            hint="check the digest, or pass --format if it was read as the wrong one")

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol
 
 from zotsync.core.identity import Ident, normalize_doi, paper_ident, parse_arxiv_id, same_paper
@@ -184,6 +185,12 @@ def existing_prefix(path: Sequence[str], collections: Iterable[Collection]) -> l
         found.append(match)
         parent = match.key
     return found
+
+
+def dated_collection(path: str, day: date) -> str:
+    """`Reading/{date}` -> `Reading/2026-06-09`: `{date}` is the source's day (push -c, the TUI
+    picker, `[push] collection`, `[[daily]] collection`)."""
+    return path.replace("{date}", day.isoformat())
 
 
 def join_collection_path(names: Iterable[str]) -> str:

@@ -29,7 +29,7 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from zotsync.config import Settings
-from zotsync.core.library import Collection, find_existing, join_collection_path
+from zotsync.core.library import Collection, dated_collection, find_existing, join_collection_path
 from zotsync.core.paper import Paper
 from zotsync.core.sync_plan import Plan, PushOptions
 from zotsync.errors import ZotsyncError, redact
@@ -152,8 +152,12 @@ class ZotsyncApp(App[None]):
         record: bool = False,
         warnings: Sequence[ReaderWarning] = (),
         export_path: Path | None = None,
+        source_day: date | None = None,
     ) -> None:
         super().__init__()
+        # `{date}` in a collection path (the picker, `[push] collection`): the source's day
+        # (`hf:2026-06-08`, the listing of `arxiv:cs.CL`), today for a file, as `push -c`.
+        self.source_day = source_day
         self.model = PaperModel(papers, settings.filters)
         self.generation = 0  # bumped when enrichment replaces the papers
         self.settings = settings
@@ -568,12 +572,16 @@ class ZotsyncApp(App[None]):
             recent.insert(0, default)
         tags = self.recent_tags if self.recent_tags is not None else self.settings.push_tags
         picker = CollectionPicker(self.collections, recent, library=self.library_label,
-                                  papers=len(papers), tags=tags)
+                                  papers=len(papers), tags=tags, day=self.collection_day)
         self.push_screen(picker, partial(self._target_chosen, papers))
+
+    @property
+    def collection_day(self) -> date:
+        return self.source_day or date.today()
 
     def _target_chosen(self, papers: list[Paper], target: PushTarget | None) -> None:
         if target is not None and target.path:
-            self._plan(papers, target.path, target.tags)
+            self._plan(papers, dated_collection(target.path, self.collection_day), target.tags)
 
     def push_options(self, tags: tuple[str, ...] = ()) -> PushOptions:
         return PushOptions(pdf_link=self.settings.pdf_link, tags=tags)
@@ -764,4 +772,5 @@ def make_app(files: Sequence[str], *, settings: Settings, store: Store, fmt: str
     # again (a 5,000-paper digest made full collections show up as 30-60 ms keystrokes).
     gc.freeze()
     return ZotsyncApp(papers, settings=settings, store=store, digests=files, as_of=as_of,
-                      enrich=enrich, offline=offline, record=True, warnings=loaded.warnings)
+                      enrich=enrich, offline=offline, record=True, warnings=loaded.warnings,
+                      source_day=loaded.day)

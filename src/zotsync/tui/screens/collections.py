@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from typing import ClassVar
 
@@ -20,7 +21,13 @@ from textual.widgets import Button, Footer, Input, Label, OptionList, Static, Tr
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
-from zotsync.core.library import Collection, join_collection_path, name_problem, split_collection_path
+from zotsync.core.library import (
+    Collection,
+    dated_collection,
+    join_collection_path,
+    name_problem,
+    split_collection_path,
+)
 
 MAX_NAME = 255
 NAME_DIALOG_TEXT = 54  # the name dialog's width (60, zotsync.tcss) less its border and padding
@@ -75,14 +82,17 @@ class CollectionTree(Tree[Target]):
 
 class NameDialog(ModalScreen[list[str] | None]):
     """Ask for a new collection: a name, or a path ("Reading/2025-06", read as `push -c`
-    reads it: `\\/` keeps a slash in a name). Shows the tree it will add under the parent
-    before it is created; dismissed with the names, outermost first."""
+    reads it: `\\/` keeps a slash in a name; `{date}` is the source's day, `day`). Shows the
+    tree it will add under the parent before it is created; dismissed with the names,
+    outermost first."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, parent: str, existing: Callable[[Sequence[str]], int] | None = None) -> None:
+    def __init__(self, parent: str, existing: Callable[[Sequence[str]], int] | None = None, *,
+                 day: date | None = None) -> None:
         super().__init__()
         self.parent_label = parent
+        self.day = day or date.today()
         # how many of the leading names already exist under the parent
         self.existing = existing or (lambda _names: 0)
 
@@ -92,7 +102,8 @@ class NameDialog(ModalScreen[list[str] | None]):
             lead = "New collection in "
             parent = ellipsize_start(self.parent_label, NAME_DIALOG_TEXT - len(lead))
             yield Label(Text.assemble(lead, (parent, "bold")))
-            yield Input(placeholder="Name, or a path: Reading/2025-06", id="new-name",
+            yield Input(placeholder=f"Name, or a path: Reading/{{date}} ({self.day.isoformat()})",
+                        id="new-name",
                         max_length=MAX_NAME * 4)
             yield Static(id="new-preview")
             yield Static("enter create · / nests · esc cancel", classes="hint")
@@ -104,7 +115,7 @@ class NameDialog(ModalScreen[list[str] | None]):
 
     def preview_text(self, value: str) -> Text:
         """The tree the path adds under the parent, one line per level, marked new or existing."""
-        names = split_collection_path(value)
+        names = split_collection_path(dated_collection(value, self.day))
         if not names:
             return Text("")
         have = self.existing(names)
@@ -135,7 +146,7 @@ class NameDialog(ModalScreen[list[str] | None]):
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
-        names = split_collection_path(event.value)
+        names = split_collection_path(dated_collection(event.value, self.day))
         if not names:
             self.notify("A collection needs a name", severity="warning")
             return
@@ -175,10 +186,11 @@ class CollectionPicker(ModalScreen[PushTarget | None]):
     ]
 
     def __init__(self, collections: Sequence[Collection], recent: Sequence[str], *, library: str,
-                 papers: int, tags: Sequence[str] = ()) -> None:
+                 papers: int, tags: Sequence[str] = (), day: date | None = None) -> None:
         super().__init__()
         self.collections = list(collections)
-        self.recent = list(recent)
+        self.day = day or date.today()  # `{date}` in a path: the source's day
+        self.recent = list(dict.fromkeys(dated_collection(p, self.day) for p in recent))
         self.tags = tuple(tags)
         self.library_label = library
         self.papers = papers
@@ -304,7 +316,7 @@ class CollectionPicker(ModalScreen[PushTarget | None]):
 
     @on(Input.Changed, "#collection-search")
     def _search(self, event: Input.Changed) -> None:
-        query = event.value.strip().casefold()
+        query = dated_collection(event.value, self.day).strip().casefold()
         matches = self.query_one("#matches", OptionList)
         tree = self.query_one(CollectionTree)
         matches.clear_options()
@@ -341,7 +353,7 @@ class CollectionPicker(ModalScreen[PushTarget | None]):
             if names:
                 self._add_new(node, names)
 
-        self.app.push_screen(NameDialog(parent, partial(self._existing_depth, node)), created)
+        self.app.push_screen(NameDialog(parent, partial(self._existing_depth, node), day=self.day), created)
 
     def _child_named(self, parent: TreeNode[Target], name: str) -> TreeNode[Target] | None:
         self._populate(parent)
