@@ -39,7 +39,6 @@ from zotsync.store import Store
 from zotsync.summaries import attach_summaries
 from zotsync.sync import Library, library_id, open_library, plan_for
 from zotsync.sync import push as push_papers
-from zotsync.sync_apply import SyncReport, interruption_line
 from zotsync.tui.bibexport import ExportRequest, export_bib, summary
 from zotsync.tui.messages import (
     EnrichDone,
@@ -59,6 +58,7 @@ from zotsync.tui.messages import (
 )
 from zotsync.tui.model import SORTS, PaperModel
 from zotsync.tui.outside import cite_text, clipboard_caveat, open_in_browser, paper_url, tmux_passes_clipboard
+from zotsync.tui.push_job import PushJob
 from zotsync.tui.recent import RecentTargets
 from zotsync.tui.screens.collections import CollectionPicker, PushTarget
 from zotsync.tui.screens.export import ExportScreen
@@ -185,15 +185,9 @@ class ZotsyncApp(App[None]):
                                             key_format=settings.bib_key_format)
         self._export_papers: list[Paper] = []
         self._zotero_lock = threading.Lock()
-        self._cancel = threading.Event()
-        # The push under way, as its worker leaves it: `zotsync tui` reads these after the
-        # app has ended, to say what a quit cut short (see push_interruption).
-        self._push_finished = threading.Event()
-        self._push_finished.set()
-        self.push_total = 0
-        self.push_sent = 0
-        self.push_report: SyncReport | None = None
-        self.quit_during_push = False
+        # The push under way: `zotsync tui` asks it, after the app has ended, what a quit
+        # cut short (push_interruption).
+        self.push_job = PushJob()
         self.show_sort()
 
     # -- set-up ------------------------------------------------------------------------
@@ -608,15 +602,9 @@ class ZotsyncApp(App[None]):
         self.push_screen(ReviewScreen(plan, library=self.library_label),
                          lambda go: self._start_push(plan) if go else None)
 
-    @property
-    def pushing(self) -> bool:
-        return not self._push_finished.is_set()
-
     def _start_push(self, plan: Plan) -> None:
-        self._cancel.clear()
-        self._push_finished.clear()
-        self.push_total, self.push_sent, self.push_report = len(plan.papers), 0, None
-        self.push_screen(ProgressScreen(plan, self._cancel.set))
+        self.push_job.start(len(plan.papers))
+        self.push_screen(ProgressScreen(plan, self.push_job.stop))
         self._push(plan)
 
     @work(thread=True, exit_on_error=False, group="zotero")
@@ -624,7 +612,7 @@ class ZotsyncApp(App[None]):
         try:
             self._push_now(plan)
         finally:
-            self._push_finished.set()
+            self.push_job.finished()
 
     def _push_now(self, plan: Plan) -> None:
         library = self.library
@@ -633,7 +621,7 @@ class ZotsyncApp(App[None]):
         generation = self.generation
 
         def progress(count: int) -> None:
-            self.push_sent += count
+            self.push_job.advanced(count)
             self.post_message(PushProgress(count))
 
         try:
@@ -643,10 +631,10 @@ class ZotsyncApp(App[None]):
                 # the library's lock, then writes.
                 outcome = push_papers([p.paper for p in plan.papers], library,
                                       join_collection_path(plan.collection_path), plan.options,
-                                      on_progress=progress, should_stop=self._cancel.is_set)
+                                      on_progress=progress, should_stop=self.push_job.should_stop)
                 plan, report = outcome.plan, outcome.report
                 assert report is not None
-                self.push_report = report
+                self.push_job.ran(report)
                 recent = RecentTargets(self.store, library_id(self.settings))
                 if any(r.ok for r in report.results):
                     recent.remember(join_collection_path(plan.collection_path))
@@ -668,7 +656,7 @@ class ZotsyncApp(App[None]):
 
     @on(PushDone)
     def _push_done(self, message: PushDone) -> None:
-        if self.quit_during_push:  # it has stopped: quit now (`zotsync tui` says what is left)
+        if self.push_job.quitting:  # it has stopped: quit now (`zotsync tui` says what is left)
             self.exit()
             return
         result = ResultScreen(message.plan, message.report, message.failure)
@@ -736,9 +724,9 @@ class ZotsyncApp(App[None]):
     async def action_quit(self) -> None:
         """Quit; during a push, first stop it after the current request (no paper is left
         half-written), and quit when it has stopped. Quitting again does not wait."""
-        self._cancel.set()
-        if self.pushing and not self.quit_during_push:
-            self.quit_during_push = True
+        self.push_job.stop()
+        if self.push_job.running and not self.push_job.quitting:
+            self.push_job.quitting = True
             if isinstance(self.screen, ProgressScreen):
                 self.screen.stopping(quitting=True)
             return
@@ -746,15 +734,7 @@ class ZotsyncApp(App[None]):
 
     def push_interruption(self, wait: float = 60.0) -> str | None:
         """After the app has ended: one line when quitting cut a push short, else None."""
-        if not self.quit_during_push:
-            return None
-        finished = self._push_finished.wait(wait)
-        report = self.push_report
-        if finished and report is not None and not report.cancelled:
-            return None  # the push ended before it could be stopped
-        # stopped by an error, or still running: what was sent, at most
-        written = str(report.written) if report is not None else f"at most {self.push_sent}"
-        return interruption_line(written, self.push_total)
+        return self.push_job.interruption(wait)
 
     # -- help --------------------------------------------------------------------------
 
