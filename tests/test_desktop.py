@@ -268,7 +268,7 @@ async def test_tui_status_bar_names_the_desktop_and_pushes_through_the_connector
     app = make_tui(tmp_path, settings=settings)
     async with app.run_test(size=(140, 36)) as pilot:
         await settle(app, pilot)
-        assert app.library_state == "ready"
+        assert app.zotero.state == "ready"
         status = str(app.papers_screen.query_one("#status", Static).render())
         assert "Zotero: My Library in Zotero desktop 7.0.32 · 2 collections" in status
         await pilot.press("space")

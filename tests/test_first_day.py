@@ -261,9 +261,9 @@ async def test_the_status_line_says_zotero_is_being_retried(zotero_emu, tmp_path
         for _ in range(200):  # the 2 s wait, then the library is read
             await pilot.pause(0.02)
             seen.append(str(app.screen.query_one("#status", Static).render()))
-            if app.library_state == "ready":
+            if app.zotero.state == "ready":
                 break
-        assert app.library_state == "ready"
+        assert app.zotero.state == "ready"
         status = str(app.screen.query_one("#status", Static).render())
     assert any("Zotero: unavailable (503); trying again (2/" in line for line in seen), seen[-1]
     assert "trying again" not in status  # gone once the library is read

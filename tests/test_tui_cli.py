@@ -61,7 +61,7 @@ async def test_enrichment_runs_in_the_background_and_keeps_the_selection(
         await pilot.press("down", "space")  # while the lookups run
         title = app.model.papers[1].title
         await settle(app, pilot)
-        assert app.enriching is None
+        assert app.lookups.enriching is None
         assert app.generation == 1
         [chosen] = app.model.selected_papers()
         assert chosen.title == title and chosen.arxiv_id is not None

@@ -31,7 +31,7 @@ async def test_filter_select_create_collection_review_push(zotero_emu: ZoteroEmu
     app = make_tui(tmp_path, emu=zotero_emu)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(app, pilot)
-        assert app.library_state == "ready"
+        assert app.zotero.state == "ready"
         await pilot.press("slash", *"brain", "enter")  # filter: 6 of the 8 mention "brain"
         assert len(app.model.visible) == 6
         await pilot.press("space", "down", "down", "space", "down", "space")

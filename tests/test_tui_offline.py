@@ -29,7 +29,7 @@ async def test_no_credentials_list_detail_and_push_explains_login(tmp_path: Path
     app = make_tui(tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(app, pilot)
-        assert app.library_state == "not set up"
+        assert app.zotero.state == "not set up"
         status = str(app.screen.query_one("#status").render())
         assert "8 papers" in status and "zotsync login" in status
         await pilot.press("down")
@@ -55,8 +55,8 @@ async def test_unreachable_zotero_is_explained_and_retried(tmp_path: Path) -> No
     app = make_tui(tmp_path, settings=settings)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(app, pilot)
-        assert app.library_state == "unavailable"
-        assert "k" * 24 not in str(app.library_failure)
+        assert app.zotero.state == "unavailable"
+        assert "k" * 24 not in str(app.zotero.failure)
         await pilot.press("space", "p")
         await pilot.pause()
         assert isinstance(app.screen, MessageScreen)
@@ -65,7 +65,7 @@ async def test_unreachable_zotero_is_explained_and_retried(tmp_path: Path) -> No
         failures = [n for n in app._notifications if n.title == "Cannot read your library"]
         await pilot.press("escape", "r")  # try again
         await settle(app, pilot)
-        assert app.library_state == "unavailable"
+        assert app.zotero.state == "unavailable"
         assert len([n for n in app._notifications if n.title == "Cannot read your library"]) == \
             len(failures) + 1
 

@@ -489,7 +489,7 @@ async def test_lookup_results_go_to_the_status_line_not_a_toast(tmp_path: Path) 
     app = make_tui(tmp_path, papers=papers, enrich=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        assert app.enriching is None
+        assert app.lookups.enriching is None
         assert all(len(n.message.splitlines()) <= 1 for n in app._notifications)
         assert not [n for n in app._notifications if n.title == "Enrichment"]
         status = shown(app.screen.query_one("#status", Static))
@@ -514,7 +514,7 @@ async def test_quitting_does_not_wait_for_lookups_in_flight(tmp_path: Path) -> N
         app = make_tui(tmp_path, papers=papers, settings=settings, enrich=True)
         async with app.run_test(size=(80, 24)) as pilot:
             for _ in range(100):  # until a lookup is on its way
-                if app.enriching and app.enriching not in {"waiting", "starting"}:
+                if app.lookups.enriching and app.lookups.enriching not in {"waiting", "starting"}:
                     break
                 await pilot.pause(0.05)
             await pilot.press("q")

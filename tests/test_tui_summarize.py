@@ -47,7 +47,7 @@ async def test_g_writes_the_tldr_of_the_highlighted_then_the_selected_papers(
         assert sorted(asked[1:]) == sorted([papers[1].title, papers[2].title])  # only those two
         assert {p.title for p in app.model.papers if p.summary} == {p.title for p in papers[:3]}
         assert chinese_answer(papers[2].title)["tldr"] in detail.text.plain  # the highlighted one
-        assert app.summarizing is None  # done: the status bar no longer says "TL;DR: n/m"
+        assert app.lookups.summarizing is None  # done: the status bar no longer says "TL;DR: n/m"
 
 
 async def test_g_without_an_llm_explains_the_settings(tmp_path: Path) -> None:

@@ -17,10 +17,11 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, Literal, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from textual import on, work
 from textual.app import App
@@ -29,7 +30,7 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from zotsync.config import Settings
-from zotsync.core.library import Collection, dated_collection, find_existing, join_collection_path
+from zotsync.core.library import dated_collection, find_existing, join_collection_path
 from zotsync.core.paper import Paper
 from zotsync.core.sync_plan import Plan, PushOptions
 from zotsync.errors import ZotsyncError, redact
@@ -66,10 +67,10 @@ from zotsync.tui.screens.help import HelpScreen, MessageScreen
 from zotsync.tui.screens.papers import PapersScreen
 from zotsync.tui.screens.progress import ProgressScreen, ResultScreen
 from zotsync.tui.screens.review import ReviewScreen
+from zotsync.tui.state import Lookups, ZoteroState, status_line
 
 LibraryOpener = Callable[..., Library]  # (settings, store, *, on_retry) -> Library
 ScreenT = TypeVar("ScreenT", bound=Screen[Any])
-LibraryState = Literal["not set up", "reading", "ready", "unavailable"]
 
 LOGIN_HELP = (
     "zotsync needs a Zotero API key and your library ID to read and write your library.\n\n"
@@ -169,17 +170,8 @@ class ZotsyncApp(App[None]):
         self.offline = offline
         self.record = record
         self.load_warnings = list(warnings)
-        self.library: Library | None = None
-        self.desktop_version: str | None = None  # X-Zotero-Version, with target = desktop
-        self.library_state: LibraryState = "reading" if self.has_credentials else "not set up"
-        self.library_failure: Failure | None = None
-        self.collections: list[Collection] = []
-        self.recent: list[str] = []
-        self.zotero_retrying: str | None = None  # why Zotero is being asked again, while it is
-        self.recent_tags: list[str] | None = None  # the last push's tags (None: push.tags)
-        self.enriching: str | None = "waiting" if enrich else None
-        self.lookup_note: str | None = None  # how the lookups ended, for the status line
-        self.summarizing: str | None = None  # "3/10" while TL;DRs are being written
+        self.zotero = ZoteroState.at_start(settings)
+        self.lookups = Lookups(enriching="waiting" if enrich else None)
         self.export_request = ExportRequest(export_path or Path("references.bib"), style=settings.bib_style,
                                             abstract=settings.bib_abstract, tldr=settings.bib_tldr,
                                             key_format=settings.bib_key_format)
@@ -225,7 +217,7 @@ class ZotsyncApp(App[None]):
         if self.has_credentials:
             self._open_library(self.generation, list(self.model.papers))
         if self.enrich:
-            self.enriching = "starting"
+            self.lookups = replace(self.lookups, enriching="starting")
             self._enrich(list(self.model.papers))
         if self.load_warnings:
             self.notify(f"{len(self.load_warnings)} warnings while reading the digests "
@@ -235,15 +227,6 @@ class ZotsyncApp(App[None]):
     @property
     def has_credentials(self) -> bool:
         return self.settings.target == "desktop" or bool(self.settings.api_key and self.settings.library_id)
-
-    @property
-    def library_label(self) -> str:
-        if self.settings.target == "desktop":  # the Zotero app on this computer, its version once read
-            version = f" {self.desktop_version}" if self.desktop_version else ""
-            return f"My Library in Zotero desktop{version}"
-        if self.settings.library_type == "group":
-            return f"Group {self.settings.library_id}"
-        return "My Library"
 
     @property
     def papers_screen(self) -> PapersScreen:
@@ -265,28 +248,8 @@ class ZotsyncApp(App[None]):
     # -- status ------------------------------------------------------------------------
 
     def refresh_status(self) -> None:
-        model = self.model
-        parts = [f"{len(model)} papers · {len(model.visible)} shown · {len(model.selected)} selected"]
-        if model.query_error:
-            parts.insert(0, f"search: {model.query_error}")
-        if self.library_state == "ready":
-            parts.append(f"Zotero: {self.library_label} · {len(self.collections)} collections")
-        elif self.library_state == "reading" and self.zotero_retrying:
-            parts.append(f"Zotero: {self.zotero_retrying}…")
-        elif self.library_state == "reading":
-            parts.append("Zotero: reading the library…")
-        elif self.library_state == "unavailable":
-            parts.append("Zotero: unavailable (r retries)")
-        else:
-            parts.append("Zotero: not set up (zotsync login)")
-        if self.enriching:
-            parts.append(f"looking up: {self.enriching}")
-        elif self.lookup_note:
-            parts.append(f"lookups: {self.lookup_note}")
-        if self.summarizing:
-            parts.append(f"TL;DR: {self.summarizing}")
         with suppress(StopIteration):  # not mounted yet
-            self.papers_screen.set_status("  │  ".join(parts))
+            self.papers_screen.set_status(status_line(self.model, self.zotero, self.lookups))
 
     def _zotero_retrying(self, problem: str) -> None:
         """From the worker thread: a Zotero request is about to be tried again."""
@@ -294,7 +257,7 @@ class ZotsyncApp(App[None]):
 
     @on(ZoteroRetrying)
     def _retrying(self, message: ZoteroRetrying) -> None:
-        self.zotero_retrying = message.problem
+        self.zotero = self.zotero.retrying_because(message.problem)
         self.refresh_status()
 
     # -- background: markers, library, enrichment -------------------------------------
@@ -315,21 +278,19 @@ class ZotsyncApp(App[None]):
         try:
             with self._zotero_lock:
                 library = self.library_opener(self.settings, self.store, on_retry=self._zotero_retrying)
-                self.desktop_version = getattr(library, "app_version", None)
                 collections = library.index.collections()
                 targets = RecentTargets(self.store, library_id(self.settings))
-                recent = targets.list()
-                self.recent_tags = targets.tags()
+                recent, tags = targets.list(), targets.tags()
                 held = in_library(papers, library)
         except Exception as error:  # every failure is shown; none ends the app
             self.post_message(LibraryFailed(failure_of(error)))
             return
-        self.post_message(LibraryReady(library, collections, recent))
+        self.post_message(LibraryReady(library, collections, recent, tags))
         self.post_message(Marked(generation, in_library=held))
 
     @work(thread=True, exit_on_error=False, group="zotero")
     def _mark_library(self, generation: int, papers: list[Paper]) -> None:
-        library = self.library
+        library = self.zotero.library
         if library is None:
             return
         try:
@@ -377,35 +338,29 @@ class ZotsyncApp(App[None]):
 
     @on(LibraryReady)
     def _library_ready(self, message: LibraryReady) -> None:
-        self.library = message.library
-        self.collections = message.collections
-        self.recent = message.recent
-        self.library_state = "ready"
-        self.library_failure = None
-        self.zotero_retrying = None
+        self.zotero = self.zotero.read(message.library, message.collections, message.recent,
+                                       message.recent_tags)
         self.refresh_status()
 
     @on(LibraryFailed)
     def _library_failed(self, message: LibraryFailed) -> None:
-        self.library_state = "unavailable"
-        self.library_failure = message.failure
-        self.zotero_retrying = None
+        self.zotero = self.zotero.failed(message.failure)
         self.notify(f"Zotero: {message.failure}", title="Cannot read your library", severity="error",
                     timeout=8, markup=False)
         self.refresh_status()
 
     @on(EnrichProgress)
     def _enrich_progress(self, message: EnrichProgress) -> None:
-        self.enriching = f"{message.step} {message.done}/{message.total}"
+        self.lookups = replace(self.lookups, enriching=f"{message.step} {message.done}/{message.total}")
         self.refresh_status()
 
     @on(EnrichDone)
     def _enrich_done(self, message: EnrichDone) -> None:
         """How the lookups went goes to the status line; a toast over the list (8 rows at
         every offline start) only when they failed outright, and in one line."""
-        self.enriching = None
+        note = None
         if message.failure is not None:
-            self.lookup_note = f"failed: {message.failure.message}"
+            note = f"failed: {message.failure.message}"
             self.notify(f"Lookups failed: {message.failure.message}", severity="warning", timeout=4,
                         markup=False)
         elif message.papers is not None and list(message.papers) != self.model.papers:
@@ -413,11 +368,12 @@ class ZotsyncApp(App[None]):
             self.generation += 1
             self.papers_screen.model_replaced()
             self._mark_seen(self.generation, list(self.model.papers), record=False)
-            if self.library is not None:
+            if self.zotero.library is not None:
                 self._mark_library(self.generation, list(self.model.papers))
         if message.failure is None:
             # the last line says what went wrong, if anything did; the first what was done
-            self.lookup_note = " ".join((message.lines[-1] if message.lines else "done").split())
+            note = " ".join((message.lines[-1] if message.lines else "done").split())
+        self.lookups = replace(self.lookups, enriching=None, note=note)
         self.refresh_status()
 
     def show_sort(self) -> None:
@@ -457,7 +413,8 @@ class ZotsyncApp(App[None]):
 
         try:
             with self._zotero_lock:  # the store and the index are shared with the workers
-                index = self.library.index if self.library is not None else None
+                library = self.zotero.library
+                index = library.index if library is not None else None
                 keys = choose_keys(papers, self.store, index=index,
                                    key_format=parse_key_format(self.settings.bib_key_format))
                 remember_keys(self.store, key_pairs(papers, keys))
@@ -489,10 +446,10 @@ class ZotsyncApp(App[None]):
         if not (self.settings.llm_url and self.settings.llm_model):
             self.push_screen(MessageScreen("No LLM configured", LLM_HELP))
             return
-        if self.summarizing:
+        if self.lookups.summarizing:
             self.notify("Still writing TL;DRs; press g again when they are done", timeout=3)
             return
-        self.summarizing = f"0/{len(papers)}"
+        self.lookups = replace(self.lookups, summarizing=f"0/{len(papers)}")
         self.refresh_status()
         self._summarize(papers)
 
@@ -522,7 +479,7 @@ class ZotsyncApp(App[None]):
 
     @on(SummaryProgress)
     def _summary_progress(self, message: SummaryProgress) -> None:
-        self.summarizing = message.progress
+        self.lookups = replace(self.lookups, summarizing=message.progress)
         if message.lines is not None:
             failed = any(line.startswith(("failed:", "stopped:")) for line in message.lines)
             self.notify("\n".join(message.lines[:4]), title="TL;DR", timeout=6, markup=False,
@@ -539,13 +496,14 @@ class ZotsyncApp(App[None]):
             self.push_screen(MessageScreen("Zotero is not set up",
                                            LOGIN_HELP.format(missing=" and ".join(missing))))
             return False
-        if self.library_state == "unavailable":
-            body = f"{self.library_failure}\n\nCheck your connection and press r to try again."
-            if self.library_failure and "403" in self.library_failure.message:
+        zotero = self.zotero
+        if zotero.state == "unavailable":
+            body = f"{zotero.failure}\n\nCheck your connection and press r to try again."
+            if zotero.failure and "403" in zotero.failure.message:
                 body += "\nIf the key was revoked, run `zotsync login` again."
             self.push_screen(MessageScreen("Cannot reach Zotero", body))
             return False
-        if self.library_state == "reading" or self.library is None:
+        if zotero.state == "reading" or zotero.library is None:
             self.notify("Still reading your Zotero library; try again in a moment", timeout=3)
             return False
         return True
@@ -557,15 +515,16 @@ class ZotsyncApp(App[None]):
             return
         if not self._zotero_ready():
             return
-        if self.enriching:
+        if self.lookups.enriching:
             self.notify("Still looking up paper metadata; push in a moment", timeout=3)
             return
-        recent = list(self.recent)
+        zotero = self.zotero
+        recent = list(zotero.recent)
         default = self.settings.push_collection
         if default and default not in recent:  # push.collection: the first choice offered
             recent.insert(0, default)
-        tags = self.recent_tags if self.recent_tags is not None else self.settings.push_tags
-        picker = CollectionPicker(self.collections, recent, library=self.library_label,
+        tags = zotero.recent_tags if zotero.recent_tags is not None else self.settings.push_tags
+        picker = CollectionPicker(zotero.collections, recent, library=zotero.label,
                                   papers=len(papers), tags=tags, day=self.collection_day)
         self.push_screen(picker, partial(self._target_chosen, papers))
 
@@ -582,7 +541,7 @@ class ZotsyncApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="zotero")
     def _plan(self, papers: list[Paper], path: str, tags: tuple[str, ...] = ()) -> None:
-        library = self.library
+        library = self.zotero.library
         assert library is not None  # pushing waits for the library (_zotero_ready)
         try:
             with self._zotero_lock:
@@ -599,7 +558,7 @@ class ZotsyncApp(App[None]):
     @on(PlanReady)
     def _plan_ready(self, message: PlanReady) -> None:
         plan = message.plan
-        self.push_screen(ReviewScreen(plan, library=self.library_label),
+        self.push_screen(ReviewScreen(plan, library=self.zotero.label),
                          lambda go: self._start_push(plan) if go else None)
 
     def _start_push(self, plan: Plan) -> None:
@@ -615,7 +574,7 @@ class ZotsyncApp(App[None]):
             self.push_job.finished()
 
     def _push_now(self, plan: Plan) -> None:
-        library = self.library
+        library = self.zotero.library
         assert library is not None
         papers = list(self.model.papers)
         generation = self.generation
@@ -639,14 +598,13 @@ class ZotsyncApp(App[None]):
                 if any(r.ok for r in report.results):
                     recent.remember(join_collection_path(plan.collection_path))
                     recent.remember_tags(plan.options.tags)
-                    self.recent_tags = list(plan.options.tags)
-                collections, remembered = library.index.collections(), recent.list()
+                collections, remembered, tags = library.index.collections(), recent.list(), recent.tags()
                 held = in_library(papers, library)
         except Exception as error:
             self.post_message(PushDone(plan, None, failure_of(error)))
             return
         self.post_message(PushDone(plan, report))
-        self.post_message(LibraryReady(library, collections, remembered))
+        self.post_message(LibraryReady(library, collections, remembered, tags))
         self.post_message(Marked(generation, in_library=held))
 
     @on(PushProgress)
@@ -674,9 +632,9 @@ class ZotsyncApp(App[None]):
         if not self.has_credentials:
             self._zotero_ready()
             return
-        if self.library_state == "reading":
+        if self.zotero.state == "reading":
             return
-        self.library_state = "reading"
+        self.zotero = self.zotero.reading()
         self.refresh_status()
         self._open_library(self.generation, list(self.model.papers))
 

@@ -28,11 +28,13 @@ class Failure:
 
 
 class LibraryReady(Message):
-    def __init__(self, library: Library, collections: list[Collection], recent: list[str]) -> None:
+    def __init__(self, library: Library, collections: list[Collection], recent: list[str],
+                 recent_tags: list[str] | None) -> None:
         super().__init__()
         self.library = library
         self.collections = collections
-        self.recent = recent
+        self.recent = recent  # the collections last pushed to, newest first
+        self.recent_tags = recent_tags  # the last push's tags (None: none remembered)
 
 
 class LibraryFailed(Message):

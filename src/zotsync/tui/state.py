@@ -25,7 +25,8 @@ class ZoteroState:
     """The Zotero library as the TUI last read it, or why it could not."""
 
     state: LibraryState
-    label: str  # "My Library", "Group 123"
+    group: str | None = None  # the group library's ID (None: the user's library)
+    desktop: bool = False  # target = desktop: the Zotero app on this computer
     library: Library | None = None
     failure: Failure | None = None  # why it is unavailable
     collections: list[Collection] = field(default_factory=list)
@@ -35,9 +36,18 @@ class ZoteroState:
 
     @classmethod
     def at_start(cls, settings: Settings) -> ZoteroState:
-        label = f"Group {settings.library_id}" if settings.library_type == "group" else "My Library"
-        has_credentials = bool(settings.api_key and settings.library_id)
-        return cls("reading" if has_credentials else "not set up", label)
+        desktop = settings.target == "desktop"
+        can_read = desktop or bool(settings.api_key and settings.library_id)
+        return cls("reading" if can_read else "not set up",
+                   group=settings.library_id if settings.library_type == "group" else None, desktop=desktop)
+
+    @property
+    def label(self) -> str:
+        """"My Library", "Group 123", "My Library in Zotero desktop 7.0.11" (its version once read)."""
+        if self.desktop:
+            version = getattr(self.library, "app_version", None)
+            return "My Library in Zotero desktop" + (f" {version}" if version else "")
+        return f"Group {self.group}" if self.group is not None else "My Library"
 
     def reading(self) -> ZoteroState:
         return replace(self, state="reading")
