@@ -16,7 +16,7 @@ import gc
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from functools import partial
@@ -26,6 +26,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
@@ -138,6 +139,10 @@ class ZotsyncApp(App[None]):
     # goes under the list; below 32 rows the dialogs drop their spacing (80x24 fits).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012 - Textual's type
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # noqa: RUF012
+    # What the papers screen shows, bound to its own (get_default_screen):
+    model: var[PaperModel] = var(lambda: PaperModel([]), init=False)  # replaced by enrichment
+    revision: var[int] = var(0, init=False)  # bumped when the model changed in place
+    status: var[str] = var("", init=False)  # the line under the list
 
     def __init__(
         self,
@@ -181,11 +186,16 @@ class ZotsyncApp(App[None]):
         # cut short (push_interruption).
         self.push_job = PushJob()
         self.show_sort()
+        self.refresh_status()
 
     # -- set-up ------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[None]:
-        return self.fitted(PapersScreen())
+        # The screen follows the model, its changes and the status line through bound
+        # reactives; what the user changes there comes back as PapersScreen.Changed.
+        self._papers_screen = PapersScreen(self.model).data_bind(
+            ZotsyncApp.model, ZotsyncApp.revision, ZotsyncApp.status)
+        return self.fitted(self._papers_screen)
 
     def fitted(self, screen: ScreenT) -> ScreenT:
         """`screen` with the breakpoint classes of the terminal's size already set: Textual
@@ -230,7 +240,7 @@ class ZotsyncApp(App[None]):
 
     @property
     def papers_screen(self) -> PapersScreen:
-        return next(s for s in self.screen_stack if isinstance(s, PapersScreen))
+        return self._papers_screen
 
     @contextmanager
     def _side_store(self) -> Iterator[Store]:
@@ -248,8 +258,12 @@ class ZotsyncApp(App[None]):
     # -- status ------------------------------------------------------------------------
 
     def refresh_status(self) -> None:
-        with suppress(StopIteration):  # not mounted yet
-            self.papers_screen.set_status(status_line(self.model, self.zotero, self.lookups))
+        self.status = status_line(self.model, self.zotero, self.lookups)
+
+    @on(PapersScreen.Changed)
+    def _papers_changed(self) -> None:
+        self.show_sort()
+        self.refresh_status()
 
     def _zotero_retrying(self, problem: str) -> None:
         """From the worker thread: a Zotero request is about to be tried again."""
@@ -334,7 +348,8 @@ class ZotsyncApp(App[None]):
                 self.model.refilter()
         if self.model.query_needs:  # seen:/in:library in the search box: now known
             self.model.refilter()
-        self.papers_screen.list_changed()
+        self.revision += 1
+        self.refresh_status()
 
     @on(LibraryReady)
     def _library_ready(self, message: LibraryReady) -> None:
@@ -366,7 +381,6 @@ class ZotsyncApp(App[None]):
         elif message.papers is not None and list(message.papers) != self.model.papers:
             self.model = self.model.replaced(message.papers)
             self.generation += 1
-            self.papers_screen.model_replaced()
             self._mark_seen(self.generation, list(self.model.papers), record=False)
             if self.zotero.library is not None:
                 self._mark_library(self.generation, list(self.model.papers))
@@ -475,7 +489,8 @@ class ZotsyncApp(App[None]):
     @on(SummaryArrived)
     def _summary_arrived(self, message: SummaryArrived) -> None:
         if self.model.update_paper(message.paper):
-            self.papers_screen.list_changed()
+            self.revision += 1
+            self.refresh_status()
 
     @on(SummaryProgress)
     def _summary_progress(self, message: SummaryProgress) -> None:
@@ -622,7 +637,8 @@ class ZotsyncApp(App[None]):
             written = {r.paper.identity for r in message.report.results if r.ok}
             self.model.selected = {i for i in self.model.selected
                                    if self.model.papers[i].identity not in written}
-            self.papers_screen.list_changed()
+            self.revision += 1
+            self.refresh_status()
         if isinstance(self.screen, ProgressScreen):
             self.switch_screen(result)
         else:

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar, cast
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.message import Message
+from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Checkbox, Footer, Header, Input, Select, Static
 
 from zotsync.core.paper import Paper
+from zotsync.tui.model import PaperModel
 from zotsync.tui.widgets import DetailView, PaperList, TickBox, detail_text
-
-if TYPE_CHECKING:
-    from zotsync.tui.app import ZotsyncApp
 
 ALL = ""
 
@@ -36,6 +36,19 @@ class SearchInput(Input):
 
 
 class PapersScreen(Screen[None]):
+    """The papers of `model`. The app binds `model` (replaced when enrichment brings new
+    papers), `revision` (bumped when markers, texts or the selection changed in place) and
+    `status` (the line under the list) to its own; what the user changes here (search,
+    filters, sort, selection) the screen applies to the model and says with `Changed`."""
+
+    class Changed(Message):
+        """The user changed the search, a filter, the sort or the selection."""
+
+    model: var[PaperModel] = var(lambda: PaperModel([]), init=False)
+    revision: var[int] = var(0, init=False)
+    status: var[str] = var("", init=False)
+
+    _composed = False
     _detail_pending = False
     _detail_timer: Timer | None = None
     # The footer shows these in this order after the list's "space Select", and only what
@@ -61,12 +74,12 @@ class PapersScreen(Screen[None]):
         Binding("escape", "focus_list", "List", show=False),
     ]
 
-    @property
-    def zapp(self) -> ZotsyncApp:
-        return cast("ZotsyncApp", self.app)
+    def __init__(self, model: PaperModel) -> None:
+        super().__init__()
+        self.set_reactive(PapersScreen.model, model)
 
     def compose(self) -> ComposeResult:
-        model = self.zapp.model
+        model = self.model
         yield Header(show_clock=False, icon="Z")
         with Horizontal(id="filters"):
             search = SearchInput(model.query, placeholder="Search title, authors, abstract, TL;DR   ( / )",
@@ -83,36 +96,51 @@ class PapersScreen(Screen[None]):
         yield Footer()
 
     def _category_options(self) -> list[tuple[Text, str]]:
-        model = self.zapp.model
+        model = self.model
         # Text, not markup: the names come from the digests
         return [(Text(f"All categories ({len(model)})"), ALL)] + [
             (Text(f"{name} ({count})"), name) for name, count in model.categories()]
 
     def on_mount(self) -> None:
+        self._composed = True
         self.query_one(PaperList).focus()
         self.show_detail()
-        self.zapp.refresh_status()
+        self.set_status(self.status)
 
-    # -- what the app calls ------------------------------------------------------------
+    # -- what the app changes (bound to its own reactives) -----------------------------
 
     @property
     def paper_list(self) -> PaperList:
         return self.query_one(PaperList)
 
-    def model_replaced(self) -> None:
+    def watch_model(self, model: PaperModel) -> None:
         """New papers (enrichment): new list, new categories."""
-        self.paper_list.set_model(self.zapp.model)
+        if not self._composed or self.paper_list.model is model:
+            return
+        self.paper_list.set_model(model)
         select = cast("Select[str]", self.query_one("#category", Select))
         with self.prevent(Select.Changed):
             select.set_options(self._category_options())
-            category = self.zapp.model.category
+            category = model.category
             select.value = category if category in {v for _, v in self._category_options()} else ALL
         self.list_changed()
+
+    def watch_revision(self) -> None:
+        if self._composed:
+            self.list_changed()
+
+    def watch_status(self, text: str) -> None:
+        if self._composed:
+            self.set_status(text)
 
     def list_changed(self, *, typing: bool = False) -> None:
         self.paper_list.rows_changed()
         self.request_detail(typing=typing)
-        self.zapp.refresh_status()
+
+    def user_changed(self, *, typing: bool = False) -> None:
+        """The user changed the list (search, filters, sort): redraw it, and say so."""
+        self.list_changed(typing=typing)
+        self.post_message(self.Changed())
 
     def request_detail(self, *, typing: bool = False) -> None:
         """Show the highlighted paper once the list has been drawn; while typing in the
@@ -130,7 +158,7 @@ class PapersScreen(Screen[None]):
     def show_detail(self) -> None:
         self._detail_pending = False
         self._detail_timer = None
-        model = self.zapp.model
+        model = self.model
         index = self.paper_list.current
         paper = model.papers[index] if index is not None else None
         body = detail_text(paper, in_library=index in model.in_library,
@@ -139,7 +167,7 @@ class PapersScreen(Screen[None]):
 
     def highlighted_papers(self) -> list[Paper]:
         index = self.paper_list.current
-        return [self.zapp.model.papers[index]] if index is not None else []
+        return [self.model.papers[index]] if index is not None else []
 
     def set_status(self, text: str) -> None:
         self.query_one("#status", Static).update(Text(text))
@@ -152,12 +180,12 @@ class PapersScreen(Screen[None]):
 
     @on(PaperList.SelectionChanged)
     def _selection_changed(self) -> None:
-        self.zapp.refresh_status()
+        self.post_message(self.Changed())
 
     def search(self, query: str) -> None:
-        if query != self.zapp.model.query:
-            self.zapp.model.set_query(query)
-            self.list_changed(typing=True)
+        if query != self.model.query:
+            self.model.set_query(query)
+            self.user_changed(typing=True)
 
     @on(Input.Submitted, "#search")
     def _search_done(self) -> None:
@@ -166,14 +194,14 @@ class PapersScreen(Screen[None]):
     @on(Select.Changed, "#category")
     def _category(self, event: Select.Changed) -> None:
         value = event.value
-        self.zapp.model.set_category(value if isinstance(value, str) else ALL)
-        self.list_changed()
+        self.model.set_category(value if isinstance(value, str) else ALL)
+        self.user_changed()
         self.paper_list.focus()
 
     @on(Checkbox.Changed, "#hide")
     def _hide(self, event: Checkbox.Changed) -> None:
-        self.zapp.model.set_hide_in_library(event.value)
-        self.list_changed()
+        self.model.set_hide_in_library(event.value)
+        self.user_changed()
 
     # -- actions -----------------------------------------------------------------------
 
@@ -192,17 +220,16 @@ class PapersScreen(Screen[None]):
         self.query_one("#hide", Checkbox).toggle()
 
     def action_cycle_sort(self) -> None:
-        model = self.zapp.model
+        model = self.model
         model.set_sort(model.next_sort())
-        self.zapp.show_sort()
-        self.list_changed()
+        self.user_changed()
 
     def action_select_all(self) -> None:
-        self.zapp.model.select_visible()
+        self.model.select_visible()
         self.paper_list.refresh()
-        self.zapp.refresh_status()
+        self.post_message(self.Changed())
 
     def action_clear(self) -> None:
-        self.zapp.model.clear_selection()
+        self.model.clear_selection()
         self.paper_list.refresh()
-        self.zapp.refresh_status()
+        self.post_message(self.Changed())
