@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from servers.arxiv_standin import ArxivStandIn
 from servers.dae_standin import DaeStandIn
 from servers.hf_standin import HfStandIn
 from servers.llm_standin import ChatStandIn
@@ -118,3 +119,22 @@ def test_no_entries_and_bad_entries_are_one_line(run_cli: Any, tmp_path: Path) -
     assert result.exit_code == 2
     assert "[[daily]] entry 1: unknown key 'colection'" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_daily_arxiv_entry_files_the_listing_once(run_cli: Any, tmp_path: Path, zotero_emu: ZoteroEmulator,
+                                                  arxiv_listing: ArxivStandIn) -> None:
+    """An arxiv: entry files the newest announcement into its listing's date; the second run
+    writes nothing. (The June listing's next announcement is long due, so it is asked again
+    only once the cached answer is older than sources.max_age, an hour.)"""
+    config = _config(tmp_path, '[[daily]]\nsource = "arxiv:cs.CL"\ncollection = "arXiv/{date}"\n')
+    env = {**zotero_emu.env, **arxiv_listing.env, **config}
+    first = run_cli("daily", env=env)
+    assert first.exit_code == 0, first.stderr
+    assert "daily 1/1 arxiv:cs.CL: pushed: created 3" in first.stderr
+    assert "(into arXiv/2026-06-09)" in first.stderr
+    asked = len(arxiv_listing.requests("/api/query"))
+    writes = len(zotero_emu.writes)
+    again = run_cli("daily", env=env)
+    assert again.exit_code == 0, again.stderr
+    assert len(zotero_emu.writes) == writes
+    assert len(arxiv_listing.requests("/api/query")) == asked  # the listing came from the cache
