@@ -157,3 +157,18 @@ def test_an_unwritable_folder_is_reported_as_the_target_not_the_temp_file(tmp_pa
     assert result.returncode == 2
     assert "/sys/refs.bib: cannot be written" in result.stderr
     assert ".tmp" not in result.stderr
+
+
+def test_the_bib_layer_says_another_path_without_naming_the_cli_option(tmp_path: Path) -> None:
+    """The .bib layer is shared with the TUI's export dialog: its hints say "path", and the
+    `bib` command adds its -o (asserted above); the dialog shows its path field instead."""
+    from zotsync.bibfile import read_bib
+    from zotsync.errors import OutputPathError
+
+    binary = tmp_path / "refs.bib"
+    binary.write_bytes(b"\x00\x01 not a bib")
+    for path in (tmp_path, binary, tmp_path / "missing" / "refs.bib"):
+        with pytest.raises(OutputPathError) as caught:
+            read_bib(path)
+        assert caught.value.hint and "-o" not in caught.value.hint
+        assert str(caught.value.for_option("-o")).endswith(" with -o)")

@@ -52,7 +52,7 @@ from zotsync.core.bibmatch import (
 from zotsync.core.bibscan import BibSyntaxError, Block, Scan, entry_fields, scan
 from zotsync.core.identity import Ident
 from zotsync.core.paper import Paper
-from zotsync.errors import InputError, ZotsyncError
+from zotsync.errors import InputError, OutputPathError, ZotsyncError
 from zotsync.fileio import (
     DEFAULT_MAX_SIZE,
     READ_ONLY,
@@ -96,21 +96,21 @@ def read_bib(path: Path, *, max_size: int = DEFAULT_MAX_SIZE) -> BibText:
         data, snapshot = read_regular(path, limit=max_size)
     except FileNotFoundError:
         if not path.parent.is_dir():
-            raise InputError(shown, "the folder does not exist",
-                             hint="create it or choose another -o") from None
+            raise OutputPathError(shown, "the folder does not exist",
+                                  hint="create it or choose another path") from None
         return BibText(path, False, b"", "", "utf-8", "\n", Scan(()))
     except NotRegularFile as exc:
         if exc.kind == "a folder":
-            raise InputError(shown, "is a folder", hint="pass a .bib file with -o") from None
-        raise InputError(shown, f"{exc.strerror}; it was not changed",
-                         hint="choose a regular .bib file or a new path with -o") from None
+            raise OutputPathError(shown, "is a folder", hint="pass a .bib file") from None
+        raise OutputPathError(shown, f"{exc.strerror}; it was not changed",
+                              hint="choose a regular .bib file or a new path") from None
     except TooLarge as exc:
         raise InputError(shown, f"{exc.strerror}; it was not changed",
                          hint="raise input.max_size (ZOTSYNC_INPUT_MAX_SIZE) if it is right") from None
     except OSError as exc:
         raise InputError(shown, f"cannot be read: {exc.strerror}") from None
     if b"\x00" in data[:8192]:
-        raise InputError(shown, "is a binary file, not a .bib", hint="check the -o path")
+        raise OutputPathError(shown, "is a binary file, not a .bib", hint="check the path")
     try:
         text = data.decode("utf-8")
         encoding = "utf-8"
@@ -269,13 +269,14 @@ def write_bib(bib: BibText, data: bytes) -> None:
     except OSError as exc:
         where = exc.filename if isinstance(exc.filename, str) else str(bib.path)
         if isinstance(exc, NotRegularFile):
-            raise InputError(where, f"{exc.strerror}; nothing was written",
-                             hint="move it aside, or choose a regular file or a new path with -o"
-                             ) from None
+            raise OutputPathError(where, f"{exc.strerror}; nothing was written",
+                                  hint="move it aside, or choose a regular file or a new path") from None
         read_only = exc.strerror == READ_ONLY
-        fix = ("make it writable (chmod u+w) or choose another -o" if read_only
-               else "check the folder is writable")
-        raise InputError(where, f"cannot be written: {exc.strerror}", hint=fix) from None
+        if read_only:
+            raise OutputPathError(where, f"cannot be written: {exc.strerror}",
+                                  hint="make it writable (chmod u+w) or choose another path") from None
+        raise InputError(where, f"cannot be written: {exc.strerror}",
+                         hint="check the folder is writable") from None
 
 
 MERGE_ATTEMPTS = 5  # merges into a file that keeps changing under us, before giving up

@@ -49,6 +49,18 @@ class InputError(ZotsyncError):
         super().__init__(f"{where}: {message}", hint=hint)
 
 
+class OutputPathError(InputError):
+    """The file to write cannot be used as given; another path (or fixing this one) is the
+    way out. The hint is phrased for any caller ("choose another path"): the CLI says which
+    option takes the path (`for_option`), a dialog points at its path field."""
+
+    def for_option(self, option: str) -> OutputPathError:
+        """This error, its hint now naming `option` ("... with -o")."""
+        if self.hint:
+            self.hint = f"{self.hint} with {option}"
+        return self
+
+
 class ConfigError(ZotsyncError):
     """Settings missing or invalid (config file, environment, flags)."""
 

@@ -16,6 +16,7 @@ from zotsync.commands.common import (
     emit_json,
     format_option,
     json_option,
+    names_output_option,
     note,
     pass_run,
     print_table,
@@ -234,6 +235,7 @@ def run_upgrade(run: RunContext, output: Path, *, dry_run: bool, as_json: bool) 
 @target_option
 @json_option
 @pass_run
+@names_output_option("-o")
 def bib(run: RunContext, files: tuple[str, ...], output: Path, select: tuple[str, ...], where: Query | None,
         style: str | None,
         key_format: KeyFormat | None, abstract: bool | None, tldr: bool | None, dry_run: bool,

@@ -6,18 +6,20 @@ meant for a person — counts, warnings, progress, errors — goes to stderr.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
 from zotsync.config import Settings, load_settings
 from zotsync.core import json_text
 from zotsync.core.text import clean_text
+from zotsync.errors import OutputPathError
 from zotsync.readers import FORMATS
 from zotsync.store import Store
 
@@ -75,6 +77,24 @@ def as_of_option(fn: F) -> F:
 def files_argument(fn: F) -> F:
     return click.argument("files", nargs=-1, required=True,
                           type=click.Path(dir_okay=False, allow_dash=True, path_type=str))(fn)
+
+
+def names_output_option(option: str) -> Callable[[F], F]:
+    """Add the option that takes the file to write to the hints of `OutputPathError`s
+    ("choose another path" -> "choose another path with -o"): the layers below phrase them
+    for any caller, the TUI's export dialog among them."""
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except OutputPathError as error:
+                raise error.for_option(option) from None
+
+        return cast("F", run)
+
+    return decorate
 
 
 def resolve_as_of(value: Any) -> date:

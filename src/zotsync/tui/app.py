@@ -34,7 +34,7 @@ from zotsync.config import Settings
 from zotsync.core.library import dated_collection, find_existing, join_collection_path
 from zotsync.core.paper import Paper
 from zotsync.core.sync_plan import Plan, PushOptions
-from zotsync.errors import ZotsyncError, redact
+from zotsync.errors import OutputPathError, ZotsyncError, redact
 from zotsync.inputs import load_papers
 from zotsync.readers import ReaderWarning
 from zotsync.store import Store
@@ -91,7 +91,8 @@ LLM_HELP = (
 
 def failure_of(error: BaseException) -> Failure:
     if isinstance(error, ZotsyncError):
-        return Failure(redact(error.message), redact(error.hint) if error.hint else None)
+        return Failure(redact(error.message), redact(error.hint) if error.hint else None,
+                       path_fix=isinstance(error, OutputPathError))
     return Failure(redact(f"{type(error).__name__}: {error}"))
 
 
@@ -684,8 +685,8 @@ class ZotsyncApp(App[None]):
     def _export_done(self, message: ExportDone) -> None:
         if message.plan is None:
             failure = message.failure or Failure("the export failed")
-            # The hints of `zotsync bib` talk about its -o option: not for the dialog.
-            error = failure.message if failure.hint and "-o" in failure.hint else str(failure)
+            # When another path is the fix, the dialog's path field says it better than a hint.
+            error = failure.message if failure.path_fix else str(failure)
             self.notify(error, title="Export failed", severity="error", timeout=8, markup=False)
             if isinstance(self.screen, PapersScreen):  # the dialog again, to correct the path
                 papers = self._export_papers

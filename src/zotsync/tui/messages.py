@@ -22,6 +22,7 @@ class Failure:
 
     message: str
     hint: str | None = None
+    path_fix: bool = False  # the fix is another path for the file written (OutputPathError)
 
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message
