@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from zotsync.core.bibscan import scan
 from zotsync.core.paper import Paper, Publication, Summary
-from zotsync.core.text import clean_text
+from zotsync.core.text import clean_text, has_controls
+from zotsync.readers.base import collapse
 
 # What must never be printed or written: C0 but tab/LF/CR, DEL, C1.
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -140,3 +141,17 @@ def test_reader_warnings_quote_input_clean_and_short() -> None:
     text = "### [A title](https://arxiv.org/abs/\x1b[2J" + "x" * 5000 + ")\n\n"
     warnings = reader_for("markdown")(text, "d.md", as_of=date(2026, 6, 1)).warnings
     assert warnings and all(len(str(w)) < 200 and not FORBIDDEN.search(str(w)) for w in warnings)
+
+
+@given(st.text())
+def test_the_printable_fast_path_agrees_with_the_control_pattern(text: str) -> None:
+    # has_controls/clean_text skip the regex when str.isprintable(): never a different answer.
+    assert has_controls(text) == (FORBIDDEN.search(text) is not None)
+    assert FORBIDDEN.search(clean_text(text)) is None
+
+
+@given(st.text(alphabet=st.one_of(st.sampled_from(" \t\n\r\x0b\x0c\x85\xa0\u2028\u3000\u200b"),
+                                  st.characters())))
+def test_collapse_is_split_and_join_whatever_the_whitespace(text: str) -> None:
+    # collapse() skips split/join for one plain line (printable, no double space).
+    assert collapse(text) == (" ".join(text.split()) or None)

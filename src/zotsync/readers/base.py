@@ -68,7 +68,9 @@ def collapse(text: str | None) -> str | None:
     if text is None:
         return None
     stripped = text.strip()
-    if _NEEDS_COLLAPSE.search(stripped) is None:
+    # isprintable() is False for every whitespace character but the ASCII space: a printable
+    # text without a double space is one plain line already (no regex call: 180,000 a digest).
+    if (stripped.isprintable() and "  " not in stripped) or _NEEDS_COLLAPSE.search(stripped) is None:
         return stripped or None  # already one plain line: skip the split (most digest fields)
     return " ".join(stripped.split()) or None
 
