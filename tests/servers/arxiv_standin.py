@@ -95,29 +95,9 @@ def feed_xml(entries: list[CatalogPaper], *, query: str, total: int, start: int,
 
 
 def error_feed(bad_id: str) -> bytes:
-    now = _stamp(datetime.now(UTC))
-    anchor = f"https://arxiv.org/api/errors#incorrect_id_format_for_{bad_id}"
-    return f"""<?xml version='1.0' encoding='UTF-8'?>
-<feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" \
-xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns="http://www.w3.org/2005/Atom">
-  <id>https://arxiv.org/</id>
-  <title>arXiv Search Results</title>
-  <updated>{now}</updated>
-  <opensearch:itemsPerPage>1</opensearch:itemsPerPage>
-  <opensearch:totalResults>1</opensearch:totalResults>
-  <opensearch:startIndex>0</opensearch:startIndex>
-  <entry>
-    <id>{escape(anchor)}</id>
-    <title>Error</title>
-    <updated>{now}</updated>
-    <link href={quoteattr(anchor)} rel="alternate" type="text/html"/>
-    <summary>incorrect id format for {escape(bad_id)}</summary>
-    <author>
-      <name>arXiv api core</name>
-    </author>
-  </entry>
-</feed>
-""".encode()
+    """The error feed for a malformed `id_list` entry."""
+    return error_feed_for(f"incorrect id format for {bad_id}",
+                          f"https://arxiv.org/api/errors#incorrect_id_format_for_{bad_id}")
 
 
 BAD_REQUEST = "The browser (or proxy) sent a request that this server could not understand."

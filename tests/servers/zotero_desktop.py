@@ -62,12 +62,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from servers.zotero_emulator import (
     ITEM_TYPE_FIELDS,
     LibraryView,
+    LoggedRequest,
     ZoteroEmulator,
     _ordered_item,
     sanitize_note,
 )
 
 __all__ = ["VERSIONS", "DesktopLog", "ZoteroDesktop"]
+
+DesktopLog = LoggedRequest  # one request as the stand-in saw it (`status` None: closed unanswered)
 
 # A representative release per major version (the newest tag read).
 VERSIONS = {"7": "7.0.32", "8": "8.0.5", "9": "9.0.6", "10": "10.0.0"}
@@ -96,21 +99,6 @@ _AUTHORIZE_MAX, _AUTHORIZE_WINDOW = 5, 60.0
 
 def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
-
-
-@dataclass
-class DesktopLog:
-    """One request as the stand-in saw it (`status` None: closed without an answer)."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes | None
-    status: int | None
-
-    def json(self) -> Any:
-        return json.loads(self.body or b"null")
 
 
 @dataclass
