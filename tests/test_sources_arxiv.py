@@ -137,6 +137,8 @@ def test_arxiv_slow_or_unreachable(run_cli: Any, arxiv_listing: ArxivStandIn) ->
     down = run_cli("parse", SOURCE, "--no-enrich", env={"ZOTSYNC_ARXIV_URL": "http://127.0.0.1:9/api/query"})
     assert down.exit_code == 4
     assert "arXiv: connection refused" in down.stderr and len(down.stderr.strip().splitlines()) == 1
+    # A source read, not a paper's lookup: the hint says nothing was read (not "papers were left").
+    assert "nothing was read; try again later" in down.stderr and "papers were left" not in down.stderr
 
 
 def test_the_standin_answers_bad_requests_as_arxiv_does(arxiv_listing: ArxivStandIn) -> None:

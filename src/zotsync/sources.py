@@ -26,7 +26,7 @@ from pathlib import Path
 
 from zotsync.config import Settings
 from zotsync.core.arxiv_schedule import Announcement, announcement_of
-from zotsync.errors import InputError
+from zotsync.errors import InputError, LookupFailed
 from zotsync.fileio import atomic_write_text
 from zotsync.lookup.http import HttpClient, Policy, SourceUnavailable
 from zotsync.readers.arxiv_api import ATOM, parse_feed
@@ -340,6 +340,14 @@ def _fetch_arxiv_cached(spec: SourceSpec, settings: Settings) -> Fetched:
 
 def fetch_source(spec: SourceSpec, settings: Settings, *, today: date) -> Fetched:
     """The digest of `spec`, from the cache when it is fresh."""
+    try:
+        return _fetch_source(spec, settings, today=today)
+    except SourceUnavailable as error:  # its hint speaks of papers' lookups: nothing was read here
+        raise LookupFailed(error.message, hint=f"nothing was read; try again later: once fetched, "
+                                               f"{spec.name} is kept") from None
+
+
+def _fetch_source(spec: SourceSpec, settings: Settings, *, today: date) -> Fetched:
     if spec.kind == "arxiv":
         return _fetch_arxiv_cached(spec, settings)
     assert spec.day is not None
