@@ -206,7 +206,7 @@ def test_a_first_push_writes_and_reads_nothing_more_than_it_must(zotero_emu, tmp
 
 def test_the_index_after_a_push_is_the_library_as_a_full_read_finds_it(zotero_emu, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from zotsync.sync import push
-    from zotsync.zotero.index import LibraryIndex
+    from zotsync.zotero.index import ItemIndex
 
     [mine] = zotero_emu.seed_items(items=[{"itemType": "preprint", "title": "Mine",
                                            "archiveID": "arXiv:2506.02013"}])
@@ -221,4 +221,4 @@ def test_the_index_after_a_push_is_the_library_as_a_full_read_finds_it(zotero_em
     assert mine in keys and len(keys) == 5  # 2 items, 2 notes, 1 link
     assert [library.index.get(k) for k in keys] == [fresh.index.get(k) for k in keys]
     assert library.index.collections() == fresh.index.collections()
-    assert LibraryIndex(store, library.index.library).version == fresh.index.version
+    assert ItemIndex(store, library.index.library).version == fresh.index.version

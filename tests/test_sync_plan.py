@@ -39,7 +39,7 @@ def paper(n: int, **fields: object) -> Paper:
 
 
 class Library:
-    """An in-memory LibraryView over LibraryItems."""
+    """An in-memory ItemLookup over LibraryItems."""
 
     def __init__(self, items: list[LibraryItem]) -> None:
         self.items = items

@@ -40,7 +40,7 @@ from zotsync.sync import Library, canonical_library, push_lock
 from zotsync.sync_apply import CANCELLED, PaperResult, SyncReport
 from zotsync.zotero.api import EmptyTarget, Versioned
 from zotsync.zotero.desktop import LOCAL_API_SETTING, ZoteroConnector, ZoteroLocal, iter_batches, session_id
-from zotsync.zotero.index import LibraryIndex
+from zotsync.zotero.index import ItemIndex
 
 BATCH = 10  # papers per connector session
 SETTLE_SECONDS = 10.0  # how long a 409's items may take to appear in the local API
@@ -91,7 +91,7 @@ def _record_library(settings: Settings, store: Store) -> DesktopLibrary:
     if (connector.version or (0,)) >= (10,):
         raise ZoteroError(f"Zotero {version} writes only through its local API, which is off",
                           hint=LOCAL_API_SETTING)
-    index = LibraryIndex(store, f"desktop-record:{canonical_library(local_settings(settings))}")
+    index = ItemIndex(store, f"desktop-record:{canonical_library(local_settings(settings))}")
     index.start_record()
     index.record_collections([{"key": t.id, "version": 0,
                                "data": {"name": t.path[-1], "parentCollection": t.parent}}
@@ -118,7 +118,7 @@ def open_desktop(settings: Settings, store: Store, *, refresh: bool = True,
             raise
         return _record_library(settings, store)
     where = canonical_library(local_settings(settings))
-    index = LibraryIndex(store, f"desktop:{where}" + (f"#{local.server_id}" if local.server_id else ""))
+    index = ItemIndex(store, f"desktop:{where}" + (f"#{local.server_id}" if local.server_id else ""))
     if refresh:
         index.refresh(local)
     library = DesktopLibrary(local, index, lambda: push_lock(local_settings(settings)),

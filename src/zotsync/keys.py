@@ -18,10 +18,10 @@ from zotsync.core.citekeys import DEFAULT_FORMAT, KeyFormat, base_key, fold_key,
 from zotsync.core.identity import Ident
 from zotsync.core.paper import Paper
 from zotsync.store import Store
-from zotsync.zotero.index import LibraryIndex
+from zotsync.zotero.index import ItemIndex
 
 
-def pinned_keys(papers: Iterable[Paper], index: LibraryIndex | None) -> dict[str, str]:
+def pinned_keys(papers: Iterable[Paper], index: ItemIndex | None) -> dict[str, str]:
     """{paper identity: key} for papers whose library item carries a citation key."""
     if index is None:
         return {}
@@ -33,7 +33,7 @@ def pinned_keys(papers: Iterable[Paper], index: LibraryIndex | None) -> dict[str
     return found
 
 
-def choose_keys(papers: Sequence[Paper], store: Store, *, index: LibraryIndex | None = None,
+def choose_keys(papers: Sequence[Paper], store: Store, *, index: ItemIndex | None = None,
                 key_format: KeyFormat = DEFAULT_FORMAT) -> dict[str, str]:
     """{paper identity: its key}: pinned in the library, else remembered, else made.
 

@@ -16,7 +16,7 @@ the index up to date, plan (`plan_for`), then `apply_plan`, the re-plan loop:
 and it reports (`PushOutcome`: the plan, and the `SyncReport` of what happened to each
 paper). A dry run stops after planning, without the lock.
 
-The seam for another kind of library: `Library` is a `LibraryTarget` (zotsync.zotero.api:
+The seam for another kind of library: `Library` is a `ZoteroTarget` (zotsync.zotero.api:
 reads and writes in the Web API's JSON, versions, write reports), the local index kept
 in the store, and the lock that keeps two pushes to it apart. The planner, the writer
 (zotsync.sync_apply) and this session ask only that protocol; `open_library` is the one
@@ -54,8 +54,8 @@ from zotsync.errors import PushBusy, ZoteroError, ZotsyncError
 from zotsync.keys import choose_keys, pinned_keys
 from zotsync.store import Store
 from zotsync.sync_apply import Applier, SyncReport
-from zotsync.zotero.api import EmptyTarget, LibraryTarget, new_object_key
-from zotsync.zotero.index import LibraryIndex
+from zotsync.zotero.api import EmptyTarget, ZoteroTarget, new_object_key
+from zotsync.zotero.index import ItemIndex
 
 try:
     import fcntl
@@ -72,8 +72,8 @@ class Library:
     """A Zotero library as a push sees it: the target that reads and writes it, the local
     index of it in the store, and the lock held while pushing to it."""
 
-    target: LibraryTarget
-    index: LibraryIndex
+    target: ZoteroTarget
+    index: ItemIndex
     lock: Callable[[], AbstractContextManager[None]] = field(default=nullcontext)
     # A writer other than the engine, for a library that takes no Web API writes (Zotero
     # 7-9 through the connector: zotsync.desktop_push): (plan, on_progress, should_stop).
@@ -155,7 +155,7 @@ def open_library(settings: Settings, store: Store, *, refresh: bool = True,
 
     target = ZoteroWeb(settings)
     target.on_retry = on_retry
-    index = LibraryIndex(store, library_id(settings))
+    index = ItemIndex(store, library_id(settings))
     if refresh:
         index.refresh(target)
     return Library(target, index, lambda: push_lock(settings))
@@ -164,7 +164,7 @@ def open_library(settings: Settings, store: Store, *, refresh: bool = True,
 def empty_library() -> Library:
     """A library with nothing in it that takes no writes (its index lives in memory): what
     `push --dry-run` without credentials plans against."""
-    return Library(EmptyTarget(), LibraryIndex(Store(Path(":memory:")), "empty"))
+    return Library(EmptyTarget(), ItemIndex(Store(Path(":memory:")), "empty"))
 
 
 # The item types zotsync creates (their schema decides where the citation key goes).
@@ -370,7 +370,7 @@ def library_keys(settings: Settings, store: Store,
     if not (settings.api_key and settings.library_id):
         return {}, None
     warning = None
-    index = LibraryIndex(store, library_id(settings))
+    index = ItemIndex(store, library_id(settings))
     age = index.age()
     if age is None or age > FRESH_SECONDS:
         try:

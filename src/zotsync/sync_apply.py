@@ -24,7 +24,7 @@ server refuses the whole request (412) before writing anything; `apply` hands ba
 what is left, the index is refreshed incrementally (`since=`), that is planned again
 (papers the other machine created are now filed, not created), and the push goes on.
 
-The writer asks only the `LibraryTarget` protocol (zotsync.zotero.api) of the library,
+The writer asks only the `ZoteroTarget` protocol (zotsync.zotero.api) of the library,
 and keeps the local index (zotsync.zotero.index) in step with what it wrote.
 """
 
@@ -50,8 +50,8 @@ from zotsync.core.sync_plan import (
 from zotsync.core.zotero_item import note_text
 from zotsync.errors import ZoteroError
 from zotsync.keys import remember_keys
-from zotsync.zotero.api import LibraryChanged, LibraryTarget, WriteReport, WriteTokenUsed
-from zotsync.zotero.index import LibraryIndex
+from zotsync.zotero.api import LibraryChanged, WriteReport, WriteTokenUsed, ZoteroTarget
+from zotsync.zotero.index import ItemIndex
 
 CANCELLED = "cancelled before sending"  # the reason of papers a cancel kept back
 MAX_REPLANS = 50  # library changes by others survived in one push before giving up
@@ -169,7 +169,7 @@ def permanent(reason: str | None) -> bool:
 class Applier:
     """One push's writer (see the module docstring); `apply` once per plan."""
 
-    def __init__(self, target: LibraryTarget, index: LibraryIndex, *,
+    def __init__(self, target: ZoteroTarget, index: ItemIndex, *,
                  on_progress: Callable[[int], None] | None = None,
                  should_stop: Callable[[], bool] | None = None) -> None:
         self.target = target

@@ -138,7 +138,7 @@ def library_item(data: Mapping[str, Any], *, note_text: str | None = None) -> Li
     )
 
 
-class LibraryView(Protocol):
+class ItemLookup(Protocol):
     """Lookups the planner needs; the library index in the store implements them."""
 
     def candidates(self, paper: Paper) -> Iterable[LibraryItem]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from zotsync.core.library import Collection, LibraryItem, LibraryView, existing_prefix, find_existing
+from zotsync.core.library import Collection, ItemLookup, LibraryItem, existing_prefix, find_existing
 from zotsync.core.paper import Paper
 from zotsync.core.zotero_item import note_item, note_text, paper_item, pdf_attachment, summary_note_html
 
@@ -296,7 +296,7 @@ def _plan_note(
 
 def plan_push(
     papers: Sequence[Paper],
-    library: LibraryView,
+    library: ItemLookup,
     collection_key: str,
     *,
     options: PushOptions,

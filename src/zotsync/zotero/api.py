@@ -1,4 +1,4 @@
-"""The small interface the sync engine needs from a Zotero library: `LibraryTarget`.
+"""The small interface the sync engine needs from a Zotero library: `ZoteroTarget`.
 
 `ZoteroWeb` (zotsync.zotero.web) implements it over the Web API; the Zotero desktop
 local API (`/api/` on port 23119, same protocol since Zotero 10) can implement it too
@@ -69,7 +69,7 @@ class WriteReport:
         return cls(successful, by_index("unchanged"), by_index("failed"), version)
 
 
-class LibraryTarget(Protocol):
+class ZoteroTarget(Protocol):
     """What the engine asks of a library. All methods raise ZoteroError on failure."""
 
     library_label: str  # "user library 123" / "group library 42", for messages

@@ -59,7 +59,7 @@ def not_running(settings: Settings) -> ZoteroError:
 
 
 class ZoteroLocal(ZoteroWeb):
-    """The Zotero desktop local API (`{desktop_url}/api/users/0`) as a `LibraryTarget`.
+    """The Zotero desktop local API (`{desktop_url}/api/users/0`) as a `ZoteroTarget`.
 
     Reads need no key. Writes (Zotero 10+) send the local key and the instance's server
     ID. The local API keeps no deletion log (`has_deletion_log`): the index learns

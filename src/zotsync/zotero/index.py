@@ -4,7 +4,7 @@ Filled once (every item, 100 per request), then refreshed with the Web API's syn
 protocol: `items?format=versions&since=V` with `If-Modified-Since-Version: V` (one
 304 when nothing changed), changed items fetched by key 50 at a time, deletions from
 `/deleted?since=V`, collections re-read when the library changed. It answers the
-planner's questions (`LibraryView`) without a request per paper, also about items
+planner's questions (`ItemLookup`) without a request per paper, also about items
 zotsync did not create. It also remembers the notes zotsync wrote, so a note edited
 in Zotero is never overwritten.
 """
@@ -22,7 +22,7 @@ from zotsync.core.library import Collection, LibraryItem, find_existing, library
 from zotsync.core.paper import Paper
 from zotsync.core.sync_plan import ReservedKeys, WrittenNote
 from zotsync.store import Store
-from zotsync.zotero.api import LibraryTarget
+from zotsync.zotero.api import ZoteroTarget
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS zotero_libraries (
@@ -112,7 +112,7 @@ def _item(blob: str) -> LibraryItem:
     return LibraryItem(**data)
 
 
-class LibraryIndex:
+class ItemIndex:
     """The cached view of one library; `refresh(target)` brings it up to date."""
 
     def __init__(self, store: Store, library: str) -> None:
@@ -145,7 +145,7 @@ class LibraryIndex:
 
     # -- refresh -------------------------------------------------------------------------
 
-    def refresh(self, target: LibraryTarget) -> None:
+    def refresh(self, target: ZoteroTarget) -> None:
         """Fill the index (first time) or apply what changed since it was last read."""
         self._refresh(target)
         with self.store.transaction() as conn:  # reserved keys whose objects now exist
@@ -155,7 +155,7 @@ class LibraryIndex:
                 "item_key IN (SELECT key FROM zotero_collections WHERE library = ?))",
                 (self.library, self.library, self.library))
 
-    def _refresh(self, target: LibraryTarget) -> None:
+    def _refresh(self, target: ZoteroTarget) -> None:
         since = self.version
         if since is None:
             self._fill(target)
@@ -192,7 +192,7 @@ class LibraryIndex:
                 conn.execute("INSERT OR REPLACE INTO zotero_libraries VALUES (?, 0)", (self.library,))
                 self._mark_fresh(conn)
 
-    def _refresh_by_keys(self, target: LibraryTarget) -> None:
+    def _refresh_by_keys(self, target: ZoteroTarget) -> None:
         """A library with no deletion log (Zotero desktop's local API): every key and its
         version in one answer; items not seen before or with another version are fetched,
         keys no longer there are gone. Items saved in Zotero 7-9 since its last sync have
@@ -215,7 +215,7 @@ class LibraryIndex:
                          (self.library, listed.version))
             self._mark_fresh(conn)
 
-    def _fill(self, target: LibraryTarget) -> None:
+    def _fill(self, target: ZoteroTarget) -> None:
         version = None
         items: list[LibraryItem] = []
         for page in target.all_items():
@@ -273,7 +273,7 @@ class LibraryIndex:
         with self.store.transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO zotero_collections VALUES (?, ?, ?, ?, ?)", rows)
 
-    # -- LibraryView ---------------------------------------------------------------------
+    # -- ItemLookup ---------------------------------------------------------------------
 
     def candidates(self, paper: Paper) -> list[LibraryItem]:
         # One indexed lookup per identifier (an OR across columns would scan the table).

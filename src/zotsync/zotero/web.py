@@ -1,4 +1,4 @@
-"""The Zotero Web API as the sync engine's `LibraryTarget`.
+"""The Zotero Web API as the sync engine's `ZoteroTarget`.
 
 A pyzotero `Zotero` object is built on the same HTTP client and gives the request
 headers (API version, authorization: `zot.default_headers()`), so zotsync talks to the
