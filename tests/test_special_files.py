@@ -3,13 +3,18 @@ untouched, and never a hang (every run is a real process with a timeout)."""
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import subprocess
 import sys
+import threading
+import tracemalloc
 from pathlib import Path
 
 import pytest
+
+from zotsync.fileio import read_at_most, read_regular_bytes
 
 DATA = Path(__file__).parent / "data"
 DIGEST = str(DATA / "arxiv-daily-digest.md")
@@ -172,3 +177,30 @@ def test_the_bib_layer_says_another_path_without_naming_the_cli_option(tmp_path:
             read_bib(path)
         assert caught.value.hint and "-o" not in caught.value.hint
         assert str(caught.value.for_option("-o")).endswith(" with -o)")
+
+
+def test_reading_under_a_large_limit_allocates_what_is_read_not_the_limit(tmp_path: Path) -> None:
+    # read(limit + 1) allocated the whole limit (1 GB) for every digest, file or pipe.
+    digest = tmp_path / "big.md"
+    digest.write_bytes(b"x" * 3_000_000)
+    read_fd, write_fd = os.pipe()
+    writer = threading.Thread(target=lambda: (os.write(write_fd, b"y" * 3_000_000), os.close(write_fd)))
+    writer.start()
+    tracemalloc.start()
+    try:
+        from_file = read_regular_bytes(digest, limit=2**30)
+        with os.fdopen(read_fd, "rb") as pipe:
+            from_pipe = read_at_most(pipe, 2**30)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        writer.join()
+    assert (len(from_file), len(from_pipe)) == (3_000_000, 3_000_000)
+    assert peak < 32 * 2**20
+
+
+def test_read_at_most_stops_one_byte_over_the_limit() -> None:
+    assert read_at_most(io.BytesIO(b"abcdef"), 3) == b"abcd"  # one over: the caller says too large
+    assert read_at_most(io.BytesIO(b"abc"), 3) == b"abc"
+    assert read_at_most(io.BytesIO(b"abc" * 10), None, expected=2) == b"abc" * 10  # it grew
+    assert read_at_most(io.BytesIO(b"abc"), -1) == b""

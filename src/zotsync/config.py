@@ -20,7 +20,7 @@ from typing import Any
 import platformdirs
 
 from zotsync.errors import ConfigError
-from zotsync.fileio import DEFAULT_MAX_SIZE, NotRegularFile, TooLarge, atomic_write_text, read_regular
+from zotsync.fileio import DEFAULT_MAX_SIZE, NotRegularFile, TooLarge, atomic_write_text, read_regular_bytes
 
 APP_NAME = "zotsync"
 
@@ -387,7 +387,7 @@ _CONFIG_LIMIT = 1_000_000  # a config.toml is a few hundred bytes
 def read_config_file(path: Path) -> dict[str, Any]:
     """The parsed TOML, `{}` if the file does not exist."""
     try:
-        raw, _ = read_regular(path, limit=_CONFIG_LIMIT)
+        raw = read_regular_bytes(path, limit=_CONFIG_LIMIT)
     except FileNotFoundError:
         return {}
     except (NotRegularFile, TooLarge) as exc:

@@ -10,6 +10,7 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 READ_ONLY = "the file is read-only"  # the strerror of the PermissionError for such a file
 DEFAULT_MAX_SIZE = 10**9  # bytes: the default of the input.max_size setting
@@ -94,14 +95,44 @@ class Snapshot:
         return cls(st.st_size, st.st_mtime_ns, hashlib.blake2b(data, digest_size=16).hexdigest())
 
 
+_CHUNK = 1 << 20
+
+
+def read_at_most(stream: BinaryIO, limit: int | None, *, expected: int = 0) -> bytes:
+    """What `stream` holds to its end, but at most `limit` + 1 bytes (one byte over tells
+    the caller it is too large). Read in the `expected` size (a file's) and then in 1 MiB
+    blocks: `read(limit + 1)` would allocate the whole limit (1 GB) for every read."""
+    blocks: list[bytes] = []
+    total = 0
+    size = expected + 1  # a file that says its size is read at once (+1: did it grow?)
+    while limit is None or total <= limit:
+        block = stream.read(size if limit is None else min(size, limit + 1 - total))
+        if not block:
+            break
+        blocks.append(block)
+        total += len(block)
+        size = _CHUNK
+    return b"".join(blocks)
+
+
 def read_regular(path: Path, *, limit: int | None = None) -> tuple[bytes, Snapshot]:
-    """The bytes of the regular file at `path` (links followed) and its `Snapshot`.
+    """`read_regular_bytes` and the file's `Snapshot`."""
+    data, st = _read_regular(path, limit)
+    return data, Snapshot.of(st, data)
+
+
+def read_regular_bytes(path: Path, *, limit: int | None = None) -> bytes:
+    """The bytes of the regular file at `path` (links followed).
 
     A FIFO, device, socket or link loop is `NotRegularFile`, refused before it is opened
     (opening a FIFO blocks, reading /dev/zero never ends) and checked again on the open
     file (it could be swapped in between). Over `limit` bytes is `TooLarge`, checked
     before reading and while reading (a file can grow). Missing: FileNotFoundError.
     """
+    return _read_regular(path, limit)[0]
+
+
+def _read_regular(path: Path, limit: int | None) -> tuple[bytes, os.stat_result]:
     before = _stat_following_links(Path(path))
     if before is None:
         raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(path))
@@ -115,10 +146,10 @@ def read_regular(path: Path, *, limit: int | None = None) -> tuple[bytes, Snapsh
             raise NotRegularFile(path, file_kind(st.st_mode))
         if limit is not None and st.st_size > limit:
             raise TooLarge(path, st.st_size, limit)
-        data = handle.read() if limit is None else handle.read(limit + 1)
+        data = read_at_most(handle, limit, expected=st.st_size)
     if limit is not None and len(data) > limit:
         raise TooLarge(path, None, limit)
-    return data, Snapshot.of(st, data)
+    return data, st
 
 
 class _Watch:
@@ -206,7 +237,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None, back
         if early.snapshot != unchanged:
             raise Changed(path)
     if backup and exists:
-        old, _ = read_regular(path)
+        old = read_regular_bytes(path)
         atomic_write_bytes(path.with_name(path.name + ".bak"), old, mode=mode)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)

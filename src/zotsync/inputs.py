@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from zotsync.core.dedup import deduplicate
 from zotsync.core.paper import Paper
 from zotsync.errors import InputError, ZotsyncError
-from zotsync.fileio import DEFAULT_MAX_SIZE, NotRegularFile, TooLarge, read_regular
+from zotsync.fileio import DEFAULT_MAX_SIZE, NotRegularFile, TooLarge, read_at_most, read_regular_bytes
 from zotsync.readers import FORMATS, ReaderWarning, reader_for, sniff
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def _read_stdin(limit: int) -> bytes:
     first = stream.read(min(2 * _SAMPLE, limit + 1))  # more than a sample: `whole` stays right
     if b"\x00" in first[:_SAMPLE]:  # binary (or UTF-16: `check_head` names which) ends it now
         check_head(first, "<stdin>")
-    rest = stream.read(limit + 1 - len(first)) if len(first) == min(2 * _SAMPLE, limit + 1) else b""
+    rest = read_at_most(stream, limit - len(first)) if len(first) == min(2 * _SAMPLE, limit + 1) else b""
     data = first + rest
     if len(data) > limit:
         raise too_large("<stdin>", TooLarge("<stdin>", None, limit))
@@ -122,7 +122,7 @@ def read_source(source: str, *, limit: int = DEFAULT_MAX_SIZE) -> str:
         return decode(_read_stdin(limit), "<stdin>")
     path = Path(source)
     try:
-        data, _ = read_regular(path, limit=limit)
+        data = read_regular_bytes(path, limit=limit)
     except FileNotFoundError:
         raise InputError(source, "no such file", hint="check the path") from None
     except IsADirectoryError:
