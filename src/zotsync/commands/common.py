@@ -103,7 +103,19 @@ def resolve_as_of(value: Any) -> date:
 
 def emit_json(document: Any) -> None:
     """Write exactly one JSON document (and a newline) to stdout, as
-    `json.dumps(document, ensure_ascii=False, indent=2)` spells it (zotsync.core.json_text)."""
+    `json.dumps(document, ensure_ascii=False, indent=2)` spells it (zotsync.core.json_text),
+    in UTF-8 (as JSON is) whatever the locale."""
+    data = json_text.utf8(document)
+    binary = getattr(sys.stdout, "buffer", None)
+    if data is not None and binary is not None:
+        sys.stdout.flush()  # anything written as text goes first
+        binary.write(data)
+        binary.flush()
+        return
+    if data is not None:  # a text-only stdout (an embedding program's)
+        sys.stdout.write(data.decode("utf-8"))
+        sys.stdout.flush()
+        return
     for piece in json_text.chunks(document):
         sys.stdout.write(piece)
     sys.stdout.write("\n")

@@ -7,6 +7,15 @@ are escaped by the C escaper, and the top-level list comes out element by elemen
 caller can write it without building one 20 MB string. Anything unusual (keys that are not
 strings, types json would reject or convert) goes to `json.dumps` itself, so the text is
 byte-identical in every case (a property test checks it).
+
+`utf8` is the fast path `--json` takes: orjson (C, about ten times faster than `encode`)
+writes the same text for every document zotsync makes. Where the two differ, no zotsync
+document goes: orjson spells some floats otherwise (`1e-8` for `1e-08`, the same number;
+zotsync writes no floats), writes NaN and the infinities as `null` (JSON has no spelling
+for them; json.dumps writes the invalid `NaN`) and a plain `Enum` or a UUID by value
+(json.dumps refuses them).
+What orjson refuses (an integer beyond 64 bits, a key that is not a string, a lone
+surrogate, an unknown type) is left to `encode`, which does as json.dumps does.
 """
 
 from __future__ import annotations
@@ -16,6 +25,8 @@ import math
 from collections.abc import Iterator
 from json.encoder import encode_basestring  # the C escaper (ensure_ascii=False) when built
 from typing import Any
+
+import orjson
 
 _INFINITY = float("inf")
 
@@ -64,6 +75,25 @@ def encode(value: Any, indent: str = "") -> str:
         items = [encode_basestring(item) if type(item) is str else encode(item, inner) for item in value]
         return "[\n" + inner + (",\n" + inner).join(items) + "\n" + indent + "]"
     return _fallback(value, indent)
+
+
+# Dataclasses and dates go to `_refuse` (json.dumps refuses them; subclasses of str, int,
+# dict and list are written by their base type, as json.dumps writes them).
+_ORJSON_OPTIONS = (orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE | orjson.OPT_PASSTHROUGH_DATACLASS
+                   | orjson.OPT_PASSTHROUGH_DATETIME)
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(type(value).__name__)
+
+
+def utf8(document: Any) -> bytes | None:
+    """`encode(document)` and a newline, as UTF-8; None when orjson cannot write it (then
+    use `chunks`)."""
+    try:
+        return orjson.dumps(document, default=_refuse, option=_ORJSON_OPTIONS)
+    except orjson.JSONEncodeError:
+        return None
 
 
 def chunks(document: Any) -> Iterator[str]:
