@@ -7,12 +7,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from zotsync.core.identity import ArxivId
 from zotsync.core.paper import Paper, Source
 from zotsync.errors import InputError
 from zotsync.readers.base import ReadResult
-from zotsync.readers.id_list import identify, looks_like_id_list, read
+from zotsync.readers.id_list import _lines, identify, looks_like_id_list, read
 
 DATA = Path(__file__).parent / "data"
 TODAY = date(2026, 11, 22)
@@ -133,3 +135,8 @@ def test_ten_thousand_lines_parse_quickly() -> None:
     assert time.thread_time() - start < 2.0  # CPU seconds; about 0.1 when written
     assert len(result.entries) == 10_000
     assert result.entries[-1].sources == (Source("big.txt", 10_000),)
+
+
+@given(st.text(alphabet=st.sampled_from("a\n\r\u2028 ")))
+def test_the_sniffer_sees_the_lines_split_would_give(text: str) -> None:
+    assert list(_lines(text)) == text.split("\n")

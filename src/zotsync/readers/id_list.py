@@ -13,6 +13,7 @@ A DOI-only entry knows no title yet: `Paper.title` is `""` until a lookup fills 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 
 from zotsync.core.identity import ArxivId, arxiv_abs_url, arxiv_pdf_url, normalize_doi, parse_arxiv_id
@@ -57,6 +58,16 @@ def identify(text: str) -> ArxivId | str | None:
     return doi
 
 
+def _lines(text: str) -> Iterator[str]:
+    """`text.split("\n")`, one line at a time: the sniffer stops after a few lines of a
+    25 MB digest, and splitting it whole took longer than reading it."""
+    start = 0
+    while (end := text.find("\n", start)) >= 0:
+        yield text[start:end]
+        start = end + 1
+    yield text[start:]
+
+
 def looks_like_id_list(text: str) -> bool:
     """True when (nearly) every non-blank, non-comment line names a paper, and one does.
 
@@ -65,7 +76,7 @@ def looks_like_id_list(text: str) -> bool:
     2000 content lines at most, and gives up early on text that is mostly not IDs.
     """
     good = bad = 0
-    for line in text.split("\n"):
+    for line in _lines(text):
         content = _content(line)
         if not content:
             continue
