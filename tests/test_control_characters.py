@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from zotsync.core.bibscan import scan
 from zotsync.core.paper import Paper, Publication, Summary
-from zotsync.core.text import clean_text, has_controls
+from zotsync.core.text import clean_text, has_controls, printable
 from zotsync.readers.base import collapse
 
 # What must never be printed or written: C0 but tab/LF/CR, DEL, C1.
@@ -155,3 +155,8 @@ def test_the_printable_fast_path_agrees_with_the_control_pattern(text: str) -> N
 def test_collapse_is_split_and_join_whatever_the_whitespace(text: str) -> None:
     # collapse() skips split/join for one plain line (printable, no double space).
     assert collapse(text) == (" ".join(text.split()) or None)
+
+
+@given(st.text() | st.text(alphabet=st.characters(max_codepoint=0x7F)))
+def test_printable_is_isprintable(text: str) -> None:
+    assert printable(text) == text.isprintable()

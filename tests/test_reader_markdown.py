@@ -6,9 +6,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from zotsync.errors import InputError
-from zotsync.readers.markdown import read
+from zotsync.readers.markdown import _HEADING, _TEMPLATE, _fields, _fields_by_label, read
 
 DATA = Path(__file__).parent / "data"
 TODAY = date(2026, 11, 22)
@@ -115,3 +117,36 @@ def test_crlf_line_endings() -> None:
     result = read(text, "crlf.md", as_of=TODAY)
     assert [e.arxiv_id for e in result.entries] == ["1810.04805", "1706.03762"]
     assert result.entries[0].summary is not None
+
+
+# The template fast path reads what the label-by-label reading reads, whatever the texts
+# (newlines, stray labels, a `</details>` inside, a missing blank line...).
+_piece = st.text(alphabet=st.sampled_from("ab *<>/:\t\r\n"), max_size=12) | st.sampled_from(
+    ["\nTLDR: x", "\nTask: t", "\n</details>", "\n  </details>", "\nMethod: m", "\n\n", "\r",
+     "\nAbstract: again", "*", "\n*A, B*"])
+_texts = st.lists(_piece, max_size=4).map("".join)
+_line = st.text(alphabet=st.sampled_from("ab *<>/:\t"), max_size=12)  # most fields: one line
+_field = st.one_of(_line, _line, _line, _texts)
+
+
+@settings(max_examples=400)  # about 1 in 5 entries fits the template: enough of them do
+@given(names=_field, category=_field, tldr=_field, motivation=_field, method=_field, result=_field,
+       conclusion=_field, abstract=_texts, after=_texts)
+@example(names="A", category="c", tldr="t", motivation="", method="", result="", conclusion="",
+         abstract="ab\nTLDR: x", after="")
+@example(names="A", category="c", tldr="t", motivation="", method="", result="", conclusion="",
+         abstract="", after="\nTask: y")
+def test_the_template_fast_path_reads_as_the_labels_do(names: str, category: str, tldr: str,
+                                                      motivation: str, method: str, result: str,
+                                                      conclusion: str, abstract: str, after: str) -> None:
+    entry = (f")\n*{names}*\n\nMain category: {category}\n\nTL;DR: {tldr}\n\n\n<details>\n"
+             f"  <summary>Details</summary>\nMotivation: {motivation}\n\nMethod: {method}\n\n"
+             f"Result: {result}\n\nConclusion: {conclusion}\n\nAbstract: {abstract}\n</details>{after}")
+    assert _fields(entry, 1, len(entry)) == _fields_by_label(entry, 1, len(entry))
+
+
+def test_the_sample_entries_take_the_template_fast_path() -> None:
+    text = (DATA / "arxiv-daily-digest.md").read_text(encoding="utf-8")
+    headings = [m for m in _HEADING.finditer(text) if m["cat"] is None]
+    fast = [h for h in headings if _TEMPLATE.match(text, h.end()) is not None]
+    assert len(fast) == len(headings) == 16

@@ -7,6 +7,7 @@ All functions are pure. The rules follow arXiv's identifier scheme
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -126,6 +127,7 @@ def arxiv_pdf_url(arxiv_id: str) -> str:
 _PUNCT_RUN = re.compile(r"[ !-/:-@\[-`{-~]+")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a paper's title is fingerprinted at each stage that compares it
 def title_fingerprint(title: str) -> str:
     """A title reduced so that spellings of the same title compare equal.
 

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from zotsync.core.identity import paper_keys
-from zotsync.core.text import clean_text, clean_texts, has_controls
+from zotsync.core.text import clean_text, clean_texts, has_controls, printable
 
 SUMMARY_SECTIONS = ("motivation", "method", "result", "conclusion")
 
 
-def _clean_fields(record: object, names: tuple[str, ...]) -> None:
-    """Remove control characters from the text fields `names` of a frozen dataclass."""
+def _clean_fields(record: object, names: tuple[str, ...], values: tuple[str | None, ...]) -> None:
+    """Remove control characters from the text fields `names` (holding `values`) of a
+    frozen dataclass."""
+    # Nearly always all printable (every control character is not): one check for all.
+    if printable(" ".join(filter(None, values))):
+        return
     for name in names:
         value = getattr(record, name)
         if value and has_controls(value):
@@ -24,6 +29,11 @@ def _clean_fields(record: object, names: tuple[str, ...]) -> None:
 
 _PAPER_TEXT = ("title", "doi", "abstract", "primary_category", "url", "pdf_url", "comment",
                "journal_ref", "ai_summary")
+_paper_texts = operator.attrgetter(*_PAPER_TEXT)
+_SUMMARY_TEXT = ("tldr", "motivation", "method", "result", "conclusion")
+_summary_texts = operator.attrgetter(*_SUMMARY_TEXT)
+_PUBLICATION_TEXT = ("container", "container_short", "volume", "issue", "pages", "publisher")
+_publication_texts = operator.attrgetter(*_PUBLICATION_TEXT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +66,7 @@ class Summary:
     model: str | None = None
 
     def __post_init__(self) -> None:
-        _clean_fields(self, ("tldr", "motivation", "method", "result", "conclusion"))
+        _clean_fields(self, _SUMMARY_TEXT, _summary_texts(self))
 
     @property
     def filled(self) -> int:
@@ -108,7 +118,7 @@ class Publication:
     date: str | None = None
 
     def __post_init__(self) -> None:
-        _clean_fields(self, ("container", "container_short", "volume", "issue", "pages", "publisher"))
+        _clean_fields(self, _PUBLICATION_TEXT, _publication_texts(self))
 
     @property
     def year(self) -> int | None:
@@ -169,9 +179,11 @@ class Paper:
     def __post_init__(self) -> None:
         # The one place text from outside is made safe: every reader, lookup and Zotero
         # item becomes a Paper, and nothing downstream then prints or writes a control.
-        _clean_fields(self, _PAPER_TEXT)
+        _clean_fields(self, _PAPER_TEXT, _paper_texts(self))
         for name in ("authors", "categories"):
             values = getattr(self, name)
+            if printable("".join(values)):  # (nearly always: no control character)
+                continue
             cleaned = clean_texts(values)
             if cleaned is not values:
                 object.__setattr__(self, name, cleaned)
