@@ -14,7 +14,7 @@ from datetime import date
 from typing import Protocol
 
 from zotsync.core.paper import Paper, Summary
-from zotsync.core.text import clean_text
+from zotsync.core.text import clean_text, printable
 
 # Texts daily-arXiv-ai-enhanced writes when its LLM step failed (ai/enhance.py).
 PLACEHOLDERS = frozenset(
@@ -68,9 +68,11 @@ def collapse(text: str | None) -> str | None:
     if text is None:
         return None
     stripped = text.strip()
-    # isprintable() is False for every whitespace character but the ASCII space: a printable
+    # Unprintable are all whitespace characters but the ASCII space: a printable
     # text without a double space is one plain line already (no regex call: 180,000 a digest).
-    if (stripped.isprintable() and "  " not in stripped) or _NEEDS_COLLAPSE.search(stripped) is None:
+    # ("\n" first: a wrapped text is not printable, and `printable` reads all of it to say so.)
+    if ("\n" not in stripped and printable(stripped) and "  " not in stripped) \
+            or _NEEDS_COLLAPSE.search(stripped) is None:
         return stripped or None  # already one plain line: skip the split (most digest fields)
     return " ".join(stripped.split()) or None
 
