@@ -61,6 +61,24 @@ def test_source_errors_are_one_line(run_cli: Any, hf_days: HfStandIn, dae_host: 
         assert len(lines) == 1 and expected in lines[0], (args, lines)
 
 
+def test_a_source_that_refuses_is_exit_4_and_nothing_is_read(run_cli: Any, hf_days: HfStandIn,
+                                                               dae_host: DaeStandIn) -> None:
+    # Not retried (only 429 and 5xx are): one request, one line, the lookups' exit status.
+    for standin, source, expected in ((hf_days, f"hf:{DAY}", "Hugging Face answered HTTP 403"),
+                                      (dae_host, f"dae:{DAY}", "the dae host answered HTTP 403")):
+        standin.fail_next("403")
+        standin.clear_log()
+        result = run_cli("parse", source, "--no-enrich")
+        assert result.exit_code == 4, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and expected in lines[0] and "nothing was read" in lines[0], lines
+        assert len(standin.requests()) == 1
+    hf_days.fail_next("malformed")  # 200 with a broken body: not JSON
+    result = run_cli("parse", f"hf:{DAY}", "--no-enrich")
+    assert result.exit_code == 4 and "answer is not JSON" in result.stderr, result.stderr
+    assert _titles(run_cli("parse", f"hf:{DAY}", "--no-enrich", "--json"))  # and then it is read
+
+
 def test_a_file_named_like_a_source_is_still_a_file(run_cli: Any, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     digest = tmp_path / "hf:notes.txt"

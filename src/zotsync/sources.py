@@ -147,14 +147,14 @@ def _fetch_hf(spec: SourceSpec, settings: Settings) -> str:
             response = client.get(f"{base}/api/daily_papers", params)
             if response.status_code == 404:
                 break
-            if response.status_code != 200:
-                raise InputError(spec.text, f"Hugging Face answered HTTP {response.status_code}",
-                                 hint="try again later")
+            if response.status_code != 200:  # (5xx and 429 were retried: a refusal, or it lasted)
+                raise LookupFailed(f"{spec.text}: Hugging Face answered HTTP {response.status_code}",
+                                   hint="nothing was read; try again later, or check huggingface.url")
             try:
                 batch = json.loads(response.text)
             except ValueError:
-                raise InputError(spec.text, "Hugging Face's answer is not JSON",
-                                 hint="try again later") from None
+                raise LookupFailed(f"{spec.text}: Hugging Face's answer is not JSON",
+                                   hint="nothing was read; try again later, or check huggingface.url") from None
             if not isinstance(batch, list):
                 raise InputError(spec.text, "Hugging Face's answer is not a list of papers",
                                  hint="check huggingface.url")
@@ -187,8 +187,8 @@ def _fetch_dae(spec: SourceSpec, settings: Settings) -> str:
                                     f"({day.strftime('%A')}; HTTP 404 from {url})",
                          hint="pick another day (none is published for weekends)")
     if response.status_code != 200:
-        raise InputError(spec.text, f"the dae host answered HTTP {response.status_code} for {url}",
-                         hint="try again later, or check sources.dae_url")
+        raise LookupFailed(f"{spec.text}: the dae host answered HTTP {response.status_code} for {url}",
+                           hint="nothing was read; try again later, or check sources.dae_url")
     response.encoding = "utf-8"
     text = response.text
     if not text.strip():

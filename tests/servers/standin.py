@@ -6,6 +6,7 @@ one client port in the log. Faults are queued and consumed one per request, in o
 
     standin.fail_next("429", retry_after="1")
     standin.fail_next("503", times=2)
+    standin.fail_next("403")                 # any status, with a plain-text body
     standin.fail_next("slow", seconds=0.5)   # answers normally, late
     standin.fail_next("drop")                # closes the connection without answering
     standin.fail_next("malformed")           # 200 with a broken body
@@ -132,7 +133,7 @@ class StandIn:
                     record(None)
                     self.close_connection = True
                     return
-                if fault is not None and fault.kind in {"429", "503"}:
+                if fault is not None and fault.kind.isdigit():  # "429", "503", "403", ...
                     headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
                     record(int(fault.kind))
                     self._send(int(fault.kind), "text/plain", b"slow down\n", headers)
