@@ -129,3 +129,13 @@ def test_a_file_files_into_todays_collection(run_cli: Any, zotero_emu: ZoteroEmu
     assert result.exit_code == 0, result.stderr
     names = {c["name"] for c in zotero_emu.library().collections.values()}
     assert TODAY in names
+
+
+def test_the_counts_name_a_source_as_a_source(run_cli: Any, hf_days: HfStandIn, tmp_path: Path) -> None:
+    result = run_cli("parse", f"hf:{DAY}", "--no-enrich")
+    assert result.exit_code == 0, result.stderr
+    assert f"entries from hf:{DAY}: " in result.stderr
+    ids = tmp_path / "ids.txt"
+    ids.write_text("2506.02013\n", encoding="utf-8")
+    both = run_cli("parse", str(ids), f"hf:{DAY}", "--no-enrich")
+    assert f"entries from 1 file and hf:{DAY}: " in both.stderr, both.stderr

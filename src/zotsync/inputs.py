@@ -31,6 +31,7 @@ class LoadResult:
     warnings: list[ReaderWarning] = field(default_factory=list)
     formats: dict[str, str] = field(default_factory=dict)  # file -> format used
     day: date | None = None  # the day of the first dated source (`hf:2026-06-08`), for `{date}`
+    sources: tuple[str, ...] = ()  # the inputs fetched as sources (`hf:...`), not read as files
 
     @property
     def merged(self) -> int:
@@ -155,6 +156,7 @@ def load_papers(files: Sequence[str], fmt: str | None = None, *, as_of: date | N
     warnings: list[ReaderWarning] = []
     formats: dict[str, str] = {}
     day: date | None = None
+    fetched: list[str] = []
     today = date.today()
     for source in files:
         spec = None
@@ -163,10 +165,11 @@ def load_papers(files: Sequence[str], fmt: str | None = None, *, as_of: date | N
 
             spec = parse_source(source, today=today)
         if spec is not None and settings is not None:
-            fetched = fetch_source(spec, settings, today=today)
-            text, fetched_format = fetched.text, fetched.fmt
+            got = fetch_source(spec, settings, today=today)
+            text, fetched_format = got.text, got.fmt
             name = spec.name
-            day = day or fetched.day
+            fetched.append(name)
+            day = day or got.day
         else:
             text = read_source(source, limit=max_size)
             name = "<stdin>" if source == "-" else source
@@ -186,4 +189,4 @@ def load_papers(files: Sequence[str], fmt: str | None = None, *, as_of: date | N
         entries.extend(result.entries)
         warnings.extend(result.warnings)
     folded = deduplicate(entries)
-    return LoadResult(folded.papers, folded.entries, warnings, formats, day)
+    return LoadResult(folded.papers, folded.entries, warnings, formats, day, tuple(fetched))

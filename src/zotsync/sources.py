@@ -133,6 +133,9 @@ def _client(name: str, settings: Settings) -> HttpClient:
     return HttpClient(name, Policy(delay=0.0, retries=3, backoff=1.0, timeout=settings.zotero_timeout))
 
 
+_HF_HINT = "nothing was read; try again later, or check huggingface.url"
+
+
 def _fetch_hf(spec: SourceSpec, settings: Settings) -> str:
     day = spec.day
     assert day is not None
@@ -149,12 +152,12 @@ def _fetch_hf(spec: SourceSpec, settings: Settings) -> str:
                 break
             if response.status_code != 200:  # (5xx and 429 were retried: a refusal, or it lasted)
                 raise LookupFailed(f"{spec.text}: Hugging Face answered HTTP {response.status_code}",
-                                   hint="nothing was read; try again later, or check huggingface.url")
+                                   hint=_HF_HINT)
             try:
                 batch = json.loads(response.text)
             except ValueError:
                 raise LookupFailed(f"{spec.text}: Hugging Face's answer is not JSON",
-                                   hint="nothing was read; try again later, or check huggingface.url") from None
+                                   hint=_HF_HINT) from None
             if not isinstance(batch, list):
                 raise InputError(spec.text, "Hugging Face's answer is not a list of papers",
                                  hint="check huggingface.url")

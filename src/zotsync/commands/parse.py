@@ -27,10 +27,22 @@ from zotsync.store import Sighting
 from zotsync.summaries import attach_summaries
 
 
-def report_counts(loaded: LoadResult, files: int) -> None:
+def _inputs(files: int, sources: tuple[str, ...]) -> str:
+    """`3 files`, `hf:2026-06-08`, `2 sources`, `1 file and hf:2026-06-08`..."""
+    parts = []
+    if files:
+        parts.append(f"{files} file{'s' if files != 1 else ''}")
+    if len(sources) == 1:
+        parts.append(sources[0])
+    elif sources:
+        parts.append(f"{len(sources)} sources")
+    return " and ".join(parts)
+
+
+def report_counts(loaded: LoadResult, inputs: int) -> None:
     """Counts and warnings on stderr, one line each."""
-    plural = "s" if files != 1 else ""
-    note(f"read {loaded.entries_read} entries from {files} file{plural}: "
+    where = _inputs(inputs - len(loaded.sources), loaded.sources)
+    note(f"read {loaded.entries_read} entries from {where}: "
          f"{len(loaded.papers)} papers, {loaded.merged} duplicates merged, "
          f"{len(loaded.warnings)} warnings")
     for warning in loaded.warnings:
