@@ -10,7 +10,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from zotsync.errors import InputError
-from zotsync.readers.markdown import _HEADING, _TEMPLATE, _fields, _fields_by_label, read
+from zotsync.readers.base import collapse
+from zotsync.readers.markdown import _HEADING, _TEMPLATE, _authors, _fields, _fields_by_label, read
 
 DATA = Path(__file__).parent / "data"
 TODAY = date(2026, 11, 22)
@@ -150,3 +151,8 @@ def test_the_sample_entries_take_the_template_fast_path() -> None:
     headings = [m for m in _HEADING.finditer(text) if m["cat"] is None]
     fast = [h for h in headings if _TEMPLATE.match(text, h.end()) is not None]
     assert len(fast) == len(headings) == 16
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from("ab \t\n\u00a0\u2028,*"), max_size=8), max_size=5))
+def test_the_authors_fast_path_collapses_each_name(names: list[str]) -> None:
+    assert _authors(names) == tuple(a for a in (collapse(n) for n in names) if a)

@@ -71,7 +71,7 @@ class Summary:
     @property
     def filled(self) -> int:
         """How many of the five texts are real (used to prefer the richer summary)."""
-        return sum(1 for text in (self.tldr, *self.sections().values()) if text)
+        return len([text for text in _summary_texts(self) if text])
 
     def sections(self) -> dict[str, str | None]:
         return {name: getattr(self, name) for name in SUMMARY_SECTIONS}

@@ -80,8 +80,10 @@ def collapse(text: str | None) -> str | None:
 def real_text(text: str | None) -> str | None:
     """The text, or None when it is empty or an AI placeholder."""
     s = collapse(text)
-    if s is None or s.rstrip(".").casefold() in PLACEHOLDERS or s.casefold() in PLACEHOLDERS:
+    if s is None:
         return None
+    if _CJK.search(s) is None and (s.rstrip(".").casefold() in PLACEHOLDERS or s.casefold() in PLACEHOLDERS):
+        return None  # (a placeholder has no Chinese character, nor has its casefold: most TL;DRs do)
     return s
 
 

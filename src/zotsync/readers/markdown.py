@@ -113,6 +113,13 @@ def _fields_by_label(text: str, start: int, end: int) -> tuple[list[str], dict[s
     return authors, fields
 
 
+def _authors(names: list[str]) -> tuple[str, ...]:
+    """The names, each collapsed, the empty ones dropped."""
+    if (line := ",".join(names)).isprintable() and "  " not in line:  # collapse() is strip()
+        return tuple(filter(None, [name.strip() for name in names]))
+    return tuple(a for a in (collapse(n) for n in names) if a)
+
+
 def _paper(title: str, url: str, line: int, section: str | None, body: tuple[str, int, int],
            source: str, warnings: list[ReaderWarning]) -> Paper | None:
     clean_title = collapse(title)
@@ -130,7 +137,7 @@ def _paper(title: str, url: str, line: int, section: str | None, body: tuple[str
         title=clean_title,
         arxiv_id=arxiv_id,
         version=parsed.version if parsed else None,
-        authors=tuple(a for a in (collapse(n) for n in names) if a),
+        authors=_authors(names),
         abstract=collapse(fields.get("abstract")),
         categories=categories,
         primary_category=primary or (categories[0] if categories else None),
