@@ -326,6 +326,18 @@ async def test_a_failed_export_opens_the_dialog_again(tmp_path: Path) -> None:
         assert app._notifications and list(app._notifications)[-1].title == "Export failed"
 
 
+async def test_down_from_the_search_goes_to_the_list(zotero_emu: ZoteroEmulator, tmp_path: Path) -> None:
+    """↓ in the search field did nothing: the space typed next went into the query."""
+    app = make_tui(tmp_path, emu=zotero_emu)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"graph", "down", "space")
+        await settle(app, pilot)
+        assert isinstance(app.focused, PaperList)
+        assert app.screen.query_one("#search", Input).value == "graph"
+        assert len(app.model.selected) == 1
+
+
 async def test_using_the_library_root_says_to_choose_a_collection(zotero_emu: ZoteroEmulator,
                                                                   tmp_path: Path) -> None:
     """enter (or Use) on the library itself did nothing, silently."""

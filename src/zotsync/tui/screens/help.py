@@ -19,7 +19,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("space", "select / unselect (or click the mark column, or double-click the row)"),
         ("a", "select every paper shown"),
         ("c", "clear the selection"),
-        ("/", "search title, authors, abstract, TL;DR (Chinese too); enter: back to the list"),
+        ("/", "search title, authors, abstract, TL;DR (Chinese too); enter or ↓: back to the list"),
         ("f", "filter by category"),
         ("h", "hide papers already in your Zotero library"),
         ("p", "push the selection to Zotero: pick a collection, review, push"),

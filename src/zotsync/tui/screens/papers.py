@@ -27,7 +27,15 @@ TYPING_PAUSE = 0.12  # seconds without a keystroke in the search field before th
 
 class SearchInput(Input):
     """The search field. It filters in the keystroke's own turn (not on the later
-    `Changed` message), so the field and the list repaint in the same frame."""
+    `Changed` message), so the field and the list repaint in the same frame. `↓` goes on
+    to the list, as `enter` does (a space typed next selects there, not in the field)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("down", "to_list", "List", show=False)]
+
+    def action_to_list(self) -> None:
+        screen = self.screen
+        if isinstance(screen, PapersScreen):
+            screen.action_focus_list()
 
     def watch_value(self, value: str) -> None:
         screen = self.screen
