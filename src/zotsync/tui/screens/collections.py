@@ -230,9 +230,14 @@ class CollectionPicker(ModalScreen[PushTarget | None]):
         tree = self.query_one(CollectionTree)
         self._populate(tree.root)
         tree.root.expand()
-        tree.focus()
         tree.move_cursor(tree.root)
         self.query_one("#matches").display = False
+        if self.recent:  # enter pushes where the last push went (or `[push] collection`)
+            recent = self.query_one("#recent", OptionList)
+            recent.highlighted = 0
+            recent.focus()
+        else:
+            tree.focus()
 
     # -- the lazy tree -----------------------------------------------------------------
 
@@ -342,6 +347,11 @@ class CollectionPicker(ModalScreen[PushTarget | None]):
     # -- new collections ---------------------------------------------------------------
 
     def action_new(self) -> None:
+        if self.recent:
+            recent = self.query_one("#recent", OptionList)
+            if recent.has_focus and recent.highlighted is not None:
+                self._new_under_recent(self.recent[recent.highlighted])
+                return
         tree = self.query_one(CollectionTree)
         if not tree.display:  # searching: create under the root of the tree instead
             self.query_one("#collection-search", Input).value = ""
@@ -354,6 +364,20 @@ class CollectionPicker(ModalScreen[PushTarget | None]):
                 self._add_new(node, names)
 
         self.app.push_screen(NameDialog(parent, partial(self._existing_depth, node), day=self.day), created)
+
+    def _new_under_recent(self, path: str) -> None:
+        """`n` on a recent target: a sub-collection of it (created too, if it is not yet)."""
+        tree = self.query_one(CollectionTree)
+        base = split_collection_path(path)
+
+        def existing(names: Sequence[str]) -> int:  # of `names`, below `base`
+            return max(self._existing_depth(tree.root, [*base, *names]) - len(base), 0)
+
+        def created(names: list[str] | None) -> None:
+            if names:
+                self._add_new(tree.root, [*base, *names])
+
+        self.app.push_screen(NameDialog(path, existing, day=self.day), created)
 
     def _child_named(self, parent: TreeNode[Target], name: str) -> TreeNode[Target] | None:
         self._populate(parent)
