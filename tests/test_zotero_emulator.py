@@ -1194,6 +1194,28 @@ def test_errors_after_init_carry_the_headers(zotero_emu: ZoteroEmulator, http: r
     assert read_only.headers["Zotero-API-Version"] == "3"
 
 
+@pytest.mark.parametrize(("path", "params", "message"), [
+    ("/users/1/items", {"since": "yesterday"}, "Invalid value for 'since' parameter"),
+    ("/users/1/items", {"format": "pdf"}, "Invalid 'format' value 'pdf'"),
+    ("/users/1/items/AAAAAAAA", {"format": "keys"}, "Invalid 'format' value 'keys'"),
+    ("/users/1/collections", {"sort": "colour"}, "Invalid 'sort' value 'colour'"),
+    ("/users/1/items", {"direction": "up"}, "Invalid 'direction' value 'up'"),
+    ("/users/1/items", {"qmode": "all"}, "Invalid 'qmode' value 'all'"),
+    ("/users/1/items", {"itemKey": "AAAAAAAA,,BBBBBBBB"}, "Invalid 'itemKey' value 'AAAAAAAA,,BBBBBBBB'"),
+])
+def test_bad_query_parameters_are_refused_before_the_headers(
+        zotero_emu: ZoteroEmulator, http: requests.Session, path: str, params: dict[str, str],
+        message: str) -> None:
+    # Zotero_API::parseQueryParams runs in ApiController::init() before Zotero-API-Version is set
+    response = call(http, zotero_emu, "GET", path, **params)
+    assert (response.status_code, response.text) == (400, message)
+    versions = {"Zotero-API-Version", "Zotero-Schema-Version", "Last-Modified-Version"}
+    assert not versions & set(response.headers)
+    # a check made later, in the controller, answers with them
+    later = call(http, zotero_emu, "GET", "/users/1/deleted")
+    assert later.status_code == 400 and later.headers["Zotero-API-Version"] == "3"
+
+
 def test_locked_and_rate_limit_faults_come_before_the_headers(zotero_emu: ZoteroEmulator,
                                                               http: requests.Session) -> None:
     zotero_emu.inject(Fault.locked())

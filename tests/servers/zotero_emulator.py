@@ -241,6 +241,36 @@ _UNSUPPORTED_FORMATS = frozenset(
 )
 
 
+def _check_query_params(ctx: _Ctx, sub: list[str]) -> None:
+    """`Zotero_API::parseQueryParams`: the last step of `ApiController::init()` before the
+    version headers, so its 400s go out without them (an `_EarlyError`). `sub` is the path
+    after the library; its action is the last of items/collections/searches/tags in it."""
+    actions = [part for part in sub if part in ("items", "collections", "searches", "tags")]
+    action = "items" if sub[-1:] == ["children"] else (actions[-1] if actions else (sub[0] if sub else ""))
+    single = (len(sub) == 2 and sub[0] in ("items", "collections", "searches")
+              and sub[1] not in ("top", "trash"))
+    fmt = ctx.param("format")
+    if fmt is not None and action == "items" and not (
+            fmt in ("json", "atom", "bib", "globalKeys") or fmt in _UNSUPPORTED_FORMATS
+            or (fmt in ("keys", "versions") and not single)):
+        raise _EarlyError(400, f"Invalid 'format' value '{fmt}'")
+    for name in ("since", "sincetime"):
+        value = ctx.param(name)
+        if value is not None and not re.fullmatch(r"\d+", value):  # (stricter than PHP's is_numeric)
+            raise _EarlyError(400, f"Invalid value for '{name}' parameter")
+    sort = ctx.param("sort")
+    if sort is not None and sort not in ("asc", "desc") and sort not in _SORT_FIELDS:
+        raise _EarlyError(400, f"Invalid 'sort' value '{sort}'")
+    for name, valid in (("direction", ("asc", "desc")), ("qmode", ("titleCreatorYear", "everything"))):
+        value = ctx.param(name)
+        if value is not None and value not in valid:
+            raise _EarlyError(400, f"Invalid '{name}' value '{value}'")
+    for name in ("itemKey", "collectionKey", "searchKey"):
+        value = ctx.param(name)
+        if value is not None and not all(_is_key(k) for k in value.strip(",").split(",")):
+            raise _EarlyError(400, f"Invalid '{name}' value '{value}'")
+
+
 def _is_key(value: object) -> bool:
     return isinstance(value, str) and _KEY_RE.fullmatch(value) is not None
 
@@ -639,12 +669,9 @@ def _int_header(ctx: _Ctx, name: str) -> int | None:
     return int(raw)
 
 
-def _split_keys(raw: str, name: str) -> tuple[str, ...]:
-    keys = tuple(k for k in raw.strip(",").split(",") if k != "")
-    for k in keys:
-        if not _is_key(k):
-            raise _HTTPError(400, f"Invalid '{name}' value '{raw}'")
-    return keys
+def _split_keys(raw: str) -> tuple[str, ...]:
+    """The keys of an `itemKey`-style parameter (their spelling was checked in _init)."""
+    return tuple(raw.strip(",").split(","))
 
 
 _ISO_DATE_RE = re.compile(r"\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
@@ -1148,6 +1175,9 @@ class ZoteroEmulator:
                 and re.fullmatch(r"\s*\d+\s*", since) and self._can_read(ctx.key, parts[0], lib_id)
                 and lib.version <= int(since)):
             raise _EarlyError(304, "")
+        _check_query_params(ctx, sub)
+
+
 
     def _can_read(self, key: _Key | None, kind: str, lib_id: int) -> bool:
         if key is None:
@@ -1406,7 +1436,7 @@ class ZoteroEmulator:
     # -- reads ---------------------------------------------------------------------------
 
     def _parse_list_params(self, ctx: _Ctx, kind: str) -> _ListParams:
-        fmt = ctx.param("format") or "json"
+        fmt = ctx.param("format") or "json"  # (the values were checked in _init, as the dataserver does)
         if fmt not in ("json", "keys", "versions"):
             if fmt in _UNSUPPORTED_FORMATS:
                 raise _HTTPError(400, f"Format '{fmt}' is not supported by the Zotero emulator")
@@ -1419,14 +1449,12 @@ class ZoteroEmulator:
         since_raw = ctx.param("since")
         since = None
         if since_raw is not None:
-            if not re.fullmatch(r"\d+", since_raw):
-                raise _HTTPError(400, "Invalid value for 'since' parameter")
             since = int(since_raw)
             link["since"] = since_raw
         key_param = {"items": "itemKey", "collections": "collectionKey"}.get(kind)
         keys = None
         if key_param and ctx.param(key_param) is not None:
-            keys = _split_keys(ctx.param(key_param) or "", key_param)
+            keys = _split_keys(ctx.param(key_param) or "")
             if len(keys) > MAX_WRITE_OBJECTS:
                 raise _HTTPError(400, f"Cannot request more than {MAX_WRITE_OBJECTS} objects "
                                       f"with '{key_param}'")
@@ -1452,20 +1480,14 @@ class ZoteroEmulator:
         direction = ctx.param("direction")
         if sort in ("asc", "desc"):
             direction, sort = sort, "dateModified"
-        if sort not in _SORT_FIELDS:
-            raise _HTTPError(400, f"Invalid 'sort' value '{sort}'")
         default_direction = "desc" if sort.startswith("date") else "asc"
         if direction is None:
             direction = default_direction
-        elif direction not in ("asc", "desc"):
-            raise _HTTPError(400, f"Invalid 'direction' value '{direction}'")
         if sort != "dateModified":
             link["sort"] = sort
         if direction != default_direction:
             link["direction"] = direction
         qmode = ctx.param("qmode") or "titleCreatorYear"
-        if qmode not in ("titleCreatorYear", "everything"):
-            raise _HTTPError(400, f"Invalid 'qmode' value '{qmode}'")
         q = (ctx.param("q") or "").strip()
         if q:
             link["q"] = q
@@ -1873,7 +1895,7 @@ class ZoteroEmulator:
         raw = ctx.param(param)
         if raw is None:
             raise _HTTPError(400, f"'{param}' parameter not provided")
-        keys = _split_keys(raw, param)
+        keys = _split_keys(raw)
         if len(keys) > MAX_WRITE_OBJECTS:
             raise _HTTPError(400, f"Cannot delete more than {MAX_WRITE_OBJECTS} {kind} at a time")
         if kind == "items":
