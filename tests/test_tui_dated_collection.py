@@ -64,8 +64,13 @@ async def test_typing_reading_date_files_into_the_sources_day(zotero_emu: Zotero
     assert _filed_into(zotero_emu) == {(None, "Reading"), ("Reading", "2026-06-09")}
 
 
-async def test_a_configured_dated_collection_is_offered_expanded(zotero_emu: ZoteroEmulator,
-                                                                 tmp_path: Path) -> None:
+@pytest.mark.parametrize(("keys", "path"), [
+    (("enter",), ("Reading", "2026-06-09")),  # the picker opens on it: enter alone takes it
+    (("n", *"Neuro", "enter", "enter"), ("Reading", "2026-06-09", "Neuro")),  # n: a sub-collection of it
+])
+async def test_a_configured_dated_collection_is_offered_first(zotero_emu: ZoteroEmulator, tmp_path: Path,
+                                                             keys: tuple[str, ...],
+                                                             path: tuple[str, ...]) -> None:
     settings = emulator_settings(zotero_emu, ZOTSYNC_PUSH_COLLECTION="Reading/{date}")
     app = make_tui(tmp_path, emu=zotero_emu, settings=settings, source_day=LISTED)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -76,32 +81,16 @@ async def test_a_configured_dated_collection_is_offered_expanded(zotero_emu: Zot
         assert isinstance(picker, CollectionPicker)
         recent: Any = picker.query_one("#recent")
         assert [str(o.prompt) for o in recent.options] == ["Reading/2026-06-09"]
-        assert recent.has_focus and recent.highlighted == 0  # enter alone takes it
-        await pilot.press("enter")
+        assert recent.has_focus and recent.highlighted == 0
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+            if isinstance(app.screen, NameDialog):
+                assert app.screen.parent_label == "Reading/2026-06-09"
         await settle(app, pilot)
         assert isinstance(app.screen, ReviewScreen)
-        assert app.screen.plan.collection_path == ("Reading", "2026-06-09")
-        assert "Reading/2026-06-09" in str(app.screen.query_one("#review-title").render())
-
-
-async def test_n_on_a_recent_target_makes_a_sub_collection_of_it(zotero_emu: ZoteroEmulator,
-                                                                  tmp_path: Path) -> None:
-    settings = emulator_settings(zotero_emu, ZOTSYNC_PUSH_COLLECTION="Reading/{date}")
-    app = make_tui(tmp_path, emu=zotero_emu, settings=settings, source_day=LISTED)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("space", "p")
-        await pilot.pause()
-        await pilot.press("n")
-        await pilot.pause()
-        dialog = app.screen
-        assert isinstance(dialog, NameDialog) and dialog.parent_label == "Reading/2026-06-09"
-        await pilot.press(*"Neuro", "enter")
-        await pilot.pause()
-        await pilot.press("enter")  # the new collection is highlighted in the tree
-        await settle(app, pilot)
-        assert isinstance(app.screen, ReviewScreen)
-        assert app.screen.plan.collection_path == ("Reading", "2026-06-09", "Neuro")
+        assert app.screen.plan.collection_path == path
+        assert "/".join(path) in str(app.screen.query_one("#review-title").render())
 
 
 async def test_a_file_without_a_day_uses_today(zotero_emu: ZoteroEmulator, tmp_path: Path) -> None:
