@@ -1120,7 +1120,10 @@ class ZoteroEmulator:
         except Exception as exc:  # a bug in the emulator: make it visible to the test
             traceback.print_exc(file=sys.stderr)
             response = _text_response(500, f"Zotero emulator error: {type(exc).__name__}: {exc}")
-        if ctx.lib is not None:
+        if response.status >= 400 and response.status != 412:
+            # ApiController::__call: a 4xx or 5xx drops the library version (but for 412)
+            response.headers.pop("Last-Modified-Version", None)
+        elif ctx.lib is not None:
             response.headers.setdefault("Last-Modified-Version", str(ctx.lib.version))
         response.headers["Zotero-API-Version"] = str(API_VERSION)
         response.headers["Zotero-Schema-Version"] = str(self.schema_version)
