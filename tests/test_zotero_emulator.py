@@ -1204,6 +1204,7 @@ def test_errors_after_init_carry_the_headers(zotero_emu: ZoteroEmulator, http: r
     ("/users/1/items", {"format": "pdf"}, "Invalid 'format' value 'pdf'"),
     ("/users/1/items/AAAAAAAA", {"format": "keys"}, "Invalid 'format' value 'keys'"),
     ("/users/1/collections", {"sort": "colour"}, "Invalid 'sort' value 'colour'"),
+    ("/users/1/collections", {"sort": "name"}, "Invalid 'sort' value 'name'"),  # (title sorts them)
     ("/users/1/items", {"direction": "up"}, "Invalid 'direction' value 'up'"),
     ("/users/1/items", {"qmode": "all"}, "Invalid 'qmode' value 'all'"),
     ("/users/1/items", {"itemKey": "AAAAAAAA,,BBBBBBBB"}, "Invalid 'itemKey' value 'AAAAAAAA,,BBBBBBBB'"),

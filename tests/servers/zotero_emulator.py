@@ -233,7 +233,7 @@ _DELETED_KINDS = ("collections", "items", "searches", "tags", "settings")
 _SORT_FIELDS = frozenset(
     {"dateModified", "dateAdded", "title", "creator", "itemType", "date", "publisher",
      "publicationTitle", "journalAbbreviation", "language", "accessDate", "libraryCatalog",
-     "callNumber", "rights", "addedBy", "serverDateModified", "name"}
+     "callNumber", "rights", "addedBy", "serverDateModified"}  # (no "name": collections sort by title)
 )
 _UNSUPPORTED_FORMATS = frozenset(
     {"atom", "bib", "citation", "csljson", "bibtex", "biblatex", "bookmarks", "coins", "mods",
@@ -2324,7 +2324,7 @@ def _sort_keys(keys: list[str], data_of: Callable[[str], Mapping[str, Any]], p: 
     elif p.sort == "creator":
         keys.sort(key=lambda k: (_creator_summary(data_of(k).get("creators", []),
                                                   data_of(k).get("itemType", "")).casefold(), seq[k]))
-    elif p.sort in ("title", "name"):
+    elif p.sort == "title":  # a collection's name
         keys.sort(key=lambda k: (str(data_of(k).get("title") or data_of(k).get("name") or
                                      _excerpt(data_of(k).get("note", ""), 80)).casefold(), seq[k]))
     else:
