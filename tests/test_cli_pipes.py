@@ -35,3 +35,20 @@ def test_a_closed_pipe_ends_the_command_quietly(args: list[str]) -> None:
     assert "error" not in result.stderr.lower() and "Broken pipe" not in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
     assert result.returncode == 141  # 128 + SIGPIPE, what a shell shows for `ls | head` too
+
+
+def test_a_pipe_closed_mid_output_is_the_same_quiet_end(tmp_path: Path) -> None:
+    # One 1.2 MB write cut short by the reader leaving returned a short count, no error:
+    # the command then ended 0 as if everything had been read.
+    ids = tmp_path / "ids.txt"
+    ids.write_text("".join(f"2506.{n:05d}\n" for n in range(1, 4001)), encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "zotsync", "parse", str(ids), "--json", "--no-enrich"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "ZOTSYNC_DEBUG": "", "ZOTSYNC_DATA_DIR": str(tmp_path),
+                                    "ZOTSYNC_CONFIG": str(tmp_path / "config.toml")})
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(100).startswith(b"[")
+    process.stdout.close()  # as `head -c 100` does
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141, stderr
+    assert "Traceback" not in stderr and "error" not in stderr.lower()

@@ -101,6 +101,9 @@ def resolve_as_of(value: Any) -> date:
     return value.date() if value is not None else date.today()
 
 
+_JSON_BLOCK = 1 << 20
+
+
 def emit_json(document: Any) -> None:
     """Write exactly one JSON document (and a newline) to stdout, as
     `json.dumps(document, ensure_ascii=False, indent=2)` spells it (zotsync.core.json_text),
@@ -109,7 +112,11 @@ def emit_json(document: Any) -> None:
     binary = getattr(sys.stdout, "buffer", None)
     if data is not None and binary is not None:
         sys.stdout.flush()  # anything written as text goes first
-        binary.write(data)
+        # In blocks: one large write that a closing pipe cuts short (`| head`) returns the
+        # short count without an error, and the rest would be dropped without a word.
+        view = memoryview(data)
+        for start in range(0, len(view), _JSON_BLOCK):
+            binary.write(view[start:start + _JSON_BLOCK])
         binary.flush()
         return
     if data is not None:  # a text-only stdout (an embedding program's)
