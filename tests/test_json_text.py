@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import io
 import json
 import math
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from zotsync.commands.common import emit_json
 from zotsync.core.json_text import chunks, encode, utf8
 
 scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True)
@@ -92,3 +94,17 @@ def test_a_value_json_cannot_write_fails_before_any_piece() -> None:
     with pytest.raises(TypeError):
         next(chunks([1, {"x": object()}]))
     assert utf8([1, {"x": object()}]) is None
+
+
+def test_emit_json_writes_utf8_bytes_or_text_whatever_stdout_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    document = [{"title": "中文 title", "n": 1}] * 30000  # 1.4 MB: written in two blocks
+    expected = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    binary = io.BytesIO()
+    text = io.TextIOWrapper(binary, encoding="latin-1")  # a locale that cannot spell 中文
+    monkeypatch.setattr("sys.stdout", text)
+    emit_json(document)
+    assert binary.getvalue() == expected.encode("utf-8")
+    plain = io.StringIO()  # an embedding program's stdout, without .buffer
+    monkeypatch.setattr("sys.stdout", plain)
+    emit_json(document)
+    assert plain.getvalue() == expected
