@@ -15,25 +15,29 @@ from zotsync.core.text import clean_text, clean_texts, has_controls, printable
 SUMMARY_SECTIONS = ("motivation", "method", "result", "conclusion")
 
 
-def _clean_fields(record: object, names: tuple[str, ...], values: tuple[str | None, ...]) -> None:
-    """Remove control characters from the text fields `names` (holding `values`) of a
-    frozen dataclass."""
+class _TextFields:
+    """Text fields of a frozen dataclass, read in one call (`operator.attrgetter`)."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = names
+        self.values = operator.attrgetter(*names)
+
+
+def _clean_fields(record: object, fields: _TextFields) -> None:
+    """Remove control characters from the text `fields` of a frozen dataclass."""
     # Nearly always all printable (every control character is not): one check for all.
-    if printable(" ".join(filter(None, values))):
+    if printable(" ".join(filter(None, fields.values(record)))):
         return
-    for name in names:
+    for name in fields.names:
         value = getattr(record, name)
         if value and has_controls(value):
             object.__setattr__(record, name, clean_text(value))
 
 
-_PAPER_TEXT = ("title", "doi", "abstract", "primary_category", "url", "pdf_url", "comment",
-               "journal_ref", "ai_summary")
-_paper_texts = operator.attrgetter(*_PAPER_TEXT)
-_SUMMARY_TEXT = ("tldr", "motivation", "method", "result", "conclusion")
-_summary_texts = operator.attrgetter(*_SUMMARY_TEXT)
-_PUBLICATION_TEXT = ("container", "container_short", "volume", "issue", "pages", "publisher")
-_publication_texts = operator.attrgetter(*_PUBLICATION_TEXT)
+_PAPER_TEXT = _TextFields("title", "doi", "abstract", "primary_category", "url", "pdf_url", "comment",
+                          "journal_ref", "ai_summary")
+_SUMMARY_TEXT = _TextFields("tldr", "motivation", "method", "result", "conclusion")
+_PUBLICATION_TEXT = _TextFields("container", "container_short", "volume", "issue", "pages", "publisher")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +70,12 @@ class Summary:
     model: str | None = None
 
     def __post_init__(self) -> None:
-        _clean_fields(self, _SUMMARY_TEXT, _summary_texts(self))
+        _clean_fields(self, _SUMMARY_TEXT)
 
     @property
     def filled(self) -> int:
         """How many of the five texts are real (used to prefer the richer summary)."""
-        return len([text for text in _summary_texts(self) if text])
+        return len([text for text in _SUMMARY_TEXT.values(self) if text])
 
     def sections(self) -> dict[str, str | None]:
         return {name: getattr(self, name) for name in SUMMARY_SECTIONS}
@@ -118,7 +122,7 @@ class Publication:
     date: str | None = None
 
     def __post_init__(self) -> None:
-        _clean_fields(self, _PUBLICATION_TEXT, _publication_texts(self))
+        _clean_fields(self, _PUBLICATION_TEXT)
 
     @property
     def year(self) -> int | None:
@@ -179,7 +183,7 @@ class Paper:
     def __post_init__(self) -> None:
         # The one place text from outside is made safe: every reader, lookup and Zotero
         # item becomes a Paper, and nothing downstream then prints or writes a control.
-        _clean_fields(self, _PAPER_TEXT, _paper_texts(self))
+        _clean_fields(self, _PAPER_TEXT)
         for name in ("authors", "categories"):
             values = getattr(self, name)
             if printable("".join(values)):  # (nearly always: no control character)

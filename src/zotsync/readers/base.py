@@ -63,16 +63,20 @@ class Reader(Protocol):
 _NEEDS_COLLAPSE = re.compile(r"[^\S ]|\s\s")
 
 
+def plain_line(text: str) -> bool:
+    """Whether `text` has no whitespace but single spaces: `collapse` leaves it as it is
+    (stripped). Unprintable are all whitespace characters but the ASCII space, so this asks
+    no regex (180,000 texts a digest); "\n" first: a wrapped text is not printable, and
+    `printable` reads all of it to say so."""
+    return "\n" not in text and printable(text) and "  " not in text
+
+
 def collapse(text: str | None) -> str | None:
     """Whitespace runs (newlines included) to one space; empty to None."""
     if text is None:
         return None
     stripped = text.strip()
-    # Unprintable are all whitespace characters but the ASCII space: a printable
-    # text without a double space is one plain line already (no regex call: 180,000 a digest).
-    # ("\n" first: a wrapped text is not printable, and `printable` reads all of it to say so.)
-    if ("\n" not in stripped and printable(stripped) and "  " not in stripped) \
-            or _NEEDS_COLLAPSE.search(stripped) is None:
+    if plain_line(stripped) or _NEEDS_COLLAPSE.search(stripped) is None:
         return stripped or None  # already one plain line: skip the split (most digest fields)
     return " ".join(stripped.split()) or None
 

@@ -26,7 +26,14 @@ from zotsync.core.identity import arxiv_abs_url, arxiv_pdf_url, parse_arxiv_id
 from zotsync.core.paper import Paper, Source
 from zotsync.core.text import quoted
 from zotsync.errors import InputError
-from zotsync.readers.base import ReaderWarning, ReadResult, collapse, make_summary, split_categories
+from zotsync.readers.base import (
+    ReaderWarning,
+    ReadResult,
+    collapse,
+    make_summary,
+    plain_line,
+    split_categories,
+)
 
 _HEADING_LINE = (
     r"[ \t]*###[ \t]+(?:\[\d+\][ \t]+)?\[(?P<title>.*)\]"
@@ -115,7 +122,7 @@ def _fields_by_label(text: str, start: int, end: int) -> tuple[list[str], dict[s
 
 def _authors(names: list[str]) -> tuple[str, ...]:
     """The names, each collapsed, the empty ones dropped."""
-    if (line := ",".join(names)).isprintable() and "  " not in line:  # collapse() is strip()
+    if plain_line(",".join(names)):  # then collapse() is strip() for each
         return tuple(filter(None, [name.strip() for name in names]))
     return tuple(a for a in (collapse(n) for n in names) if a)
 
